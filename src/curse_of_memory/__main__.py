@@ -1,0 +1,5 @@
+import sys
+
+from curse_of_memory.cli import main
+
+sys.exit(main())

@@ -1,0 +1,25 @@
+"""Equinox models. Linear time-invariant layers expose `kernel(T)`, their impulse response."""
+
+from curse_of_memory.models.diagonal_rnn import (
+    DiagonalRNN,
+    complex_diagonal_rnn,
+    diagonal_rnn,
+    lru,
+)
+from curse_of_memory.models.eigenvalue_init import remap_eigenvalues, ring_uniform
+from curse_of_memory.models.linear_rnn import LinearRNN, linear_rnn
+from curse_of_memory.models.lti import impulse_response
+from curse_of_memory.models.s4d import s4d
+
+__all__ = [
+    "DiagonalRNN",
+    "LinearRNN",
+    "complex_diagonal_rnn",
+    "diagonal_rnn",
+    "impulse_response",
+    "linear_rnn",
+    "lru",
+    "remap_eigenvalues",
+    "ring_uniform",
+    "s4d",
+]

@@ -1,0 +1,95 @@
+"""Dense and multi-head (block-diagonal) linear RNN of Zucchet & Orvieto (2024), Sec. 5.3.
+
+    u_t = B x_t,   h_t = A h_{t-1} + u_t,   y_t = C h_t + D x_t
+
+A is block diagonal with `n_heads` blocks of size k = d_hidden / n_heads: one head is the
+dense RNN whose training collapses as memory grows (Fig. 3), 32 heads of 2 x 2 blocks is the
+"block diagonal" step of the ablation. This module is also the dense linear teacher.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from curse_of_memory.models.eigenvalue_init import remap_eigenvalues
+from curse_of_memory.models.lti import impulse_response, lti_forward
+from curse_of_memory.recurrence import dense_recurrence
+
+
+class LinearRNN(eqx.Module):
+    """A: (n_heads, k, k) recurrent blocks; B: (d_hidden, d_in); C: (d_out, d_hidden);
+    D: (d_out, d_in). Real throughout."""
+
+    A: Array
+    B: Array
+    C: Array
+    D: Array
+
+    @property
+    def d_in(self) -> int:
+        return self.B.shape[1]
+
+    @property
+    def d_out(self) -> int:
+        return self.C.shape[0]
+
+    @property
+    def d_hidden(self) -> int:
+        return self.B.shape[0]
+
+    def recurrent_matrix(self) -> Array:
+        """The full (d_hidden, d_hidden) block-diagonal matrix A."""
+        return jax.scipy.linalg.block_diag(*self.A)
+
+    def hidden_states(self, x: Array, method: str = "auto") -> Array:
+        """h: (T, d_hidden) for inputs x: (T, d_in)."""
+        return dense_recurrence(self.A, x @ self.B.T, method=method)
+
+    def readout(self, h: Array, x: Array) -> Array:
+        return h @ self.C.T + x @ self.D.T
+
+    def kernel(self, T: int) -> Array:
+        """Impulse response (T, d_out, d_in): K_0 = C B + D, K_k = C A^k B, by running the
+        recurrence on an impulse (a `lax.scan` of T matvecs: faster on CPU, forward and
+        backward, than doubling A^k B with log2(T) matmuls)."""
+        return impulse_response(self, T)
+
+    def __call__(self, x: Array, method: str = "auto") -> Array:
+        """y: (T, d_out) for x: (T, d_in); method in lti.METHODS."""
+        return lti_forward(self, x, method)
+
+
+def linear_rnn(
+    key: Array,
+    d_in: int,
+    d_out: int,
+    d_hidden: int,
+    *,
+    n_heads: int = 1,
+    nu_min: float = 0.0,
+    nu_max: float = 1.0,
+    max_phase: float = 3.14,
+) -> LinearRNN:
+    """The student linear RNN as initialized in the paper's code (Sec. 5.3).
+
+    Each head's A0 has i.i.d. N(0, 1/k) entries and is eigen-remapped to magnitudes
+    nu_min + (nu_max - nu_min) tanh|l| (the student uses [0, 1) whatever the teacher's nu0,
+    which the authors report works better). B, C, D: Lecun-normal (truncated normal with
+    variance 1/fan_in), no biases.
+    """
+    if d_hidden % n_heads:
+        raise ValueError(f"d_hidden = {d_hidden} is not divisible by n_heads = {n_heads}")
+    k = d_hidden // n_heads
+    k_A, k_B, k_C, k_D = jax.random.split(key, 4)
+    A0 = jax.random.normal(k_A, (n_heads, k, k)) / jnp.sqrt(k)
+    A = jax.vmap(lambda a: remap_eigenvalues(a, nu_min, nu_max, max_phase))(A0)
+    lecun = jax.nn.initializers.lecun_normal()
+    return LinearRNN(
+        A=A,
+        B=lecun(k_B, (d_in, d_hidden)).T,
+        C=lecun(k_C, (d_hidden, d_out)).T,
+        D=lecun(k_D, (d_in, d_out)).T,
+    )

@@ -1,0 +1,27 @@
+"""Eigenvalue parametrizations and input normalizations (real trainable arrays only)."""
+
+from curse_of_memory.parametrizations.eigenvalues import (
+    PARAMETRIZATIONS,
+    EigenvalueParametrization,
+    get_parametrization,
+    opt_angle_scale,
+    softplus_inverse,
+)
+from curse_of_memory.parametrizations.normalization import (
+    NORMALIZATIONS,
+    gamma,
+    init_learned_gamma,
+    l2_gamma,
+)
+
+__all__ = [
+    "NORMALIZATIONS",
+    "PARAMETRIZATIONS",
+    "EigenvalueParametrization",
+    "gamma",
+    "get_parametrization",
+    "init_learned_gamma",
+    "l2_gamma",
+    "opt_angle_scale",
+    "softplus_inverse",
+]

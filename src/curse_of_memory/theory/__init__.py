@@ -1,0 +1,27 @@
+"""Closed-form predictions, so that experiments can put theory next to measurement."""
+
+from curse_of_memory.theory.one_dimensional import (
+    hidden_second_moment,
+    hidden_second_moment_from_autocorrelation,
+    normalized_hidden_second_moment,
+    normalized_one_dimensional_loss,
+    normalized_sensitivity_as_published,
+    normalized_sensitivity_second_moment,
+    one_dimensional_loss,
+    sensitivity_second_moment,
+    sensitivity_second_moment_from_autocorrelation,
+    two_point_function,
+)
+
+__all__ = [
+    "hidden_second_moment",
+    "hidden_second_moment_from_autocorrelation",
+    "normalized_hidden_second_moment",
+    "normalized_one_dimensional_loss",
+    "normalized_sensitivity_as_published",
+    "normalized_sensitivity_second_moment",
+    "one_dimensional_loss",
+    "sensitivity_second_moment",
+    "sensitivity_second_moment_from_autocorrelation",
+    "two_point_function",
+]
