@@ -7,18 +7,24 @@ from curse_of_memory.models.diagonal_rnn import (
     lru,
 )
 from curse_of_memory.models.eigenvalue_init import remap_eigenvalues, ring_uniform
+from curse_of_memory.models.gru import GRU, gru
 from curse_of_memory.models.linear_rnn import LinearRNN, linear_rnn
+from curse_of_memory.models.lstm import LSTM, lstm
 from curse_of_memory.models.lti import impulse_response
 from curse_of_memory.models.s4d import s4d
 
 __all__ = [
+    "GRU",
+    "LSTM",
     "DiagonalRNN",
     "LinearRNN",
     "complex_diagonal_rnn",
     "diagonal_rnn",
+    "gru",
     "impulse_response",
     "linear_rnn",
     "lru",
+    "lstm",
     "remap_eigenvalues",
     "ring_uniform",
     "s4d",

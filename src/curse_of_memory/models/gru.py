@@ -1,0 +1,61 @@
+"""Gated recurrent unit with PyTorch's gate layout (Cho et al. 2014; `torch.nn.GRU`).
+
+    r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+    z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+    h' = (1 - z) * n + z * h
+
+weight_ih: (3H, d_in) and weight_hh: (3H, H) stack the r, z, n blocks in that order, as do
+bias_ih and bias_hh (3H,), so weights can be copied to and from PyTorch unchanged. With
+constant gates a unit is the leaky integrator h' = z h + (1 - z) n: a diagonal linear RNN
+with eigenvalue z (Zucchet & Orvieto 2024, Sec. 3.7).
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+
+class GRU(eqx.Module):
+    weight_ih: Array
+    weight_hh: Array
+    bias_ih: Array
+    bias_hh: Array
+
+    @property
+    def d_hidden(self) -> int:
+        return self.weight_hh.shape[1]
+
+    def step(self, h: Array, x: Array) -> Array:
+        """One step: h (H,), x (d_in,) -> h' (H,)."""
+        gi = self.weight_ih @ x + self.bias_ih
+        gh = self.weight_hh @ h + self.bias_hh
+        i_r, i_z, i_n = jnp.split(gi, 3)
+        h_r, h_z, h_n = jnp.split(gh, 3)
+        r = jax.nn.sigmoid(i_r + h_r)
+        z = jax.nn.sigmoid(i_z + h_z)
+        n = jnp.tanh(i_n + r * h_n)
+        return (1 - z) * n + z * h
+
+    def __call__(self, x: Array, h0: Array | None = None) -> Array:
+        """States (T, H) for inputs x (T, d_in), from h0 (zeros by default)."""
+        h0 = jnp.zeros(self.d_hidden, x.dtype) if h0 is None else h0
+
+        def body(h, x_t):
+            h = self.step(h, x_t)
+            return h, h
+
+        return jax.lax.scan(body, h0, x)[1]
+
+
+def gru(key: Array, d_in: int, d_hidden: int) -> GRU:
+    """PyTorch's default initialization: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
+    bound = 1 / jnp.sqrt(d_hidden)
+    shapes = {"weight_ih": (3 * d_hidden, d_in), "weight_hh": (3 * d_hidden, d_hidden),
+              "bias_ih": (3 * d_hidden,), "bias_hh": (3 * d_hidden,)}
+    keys = jax.random.split(key, len(shapes))
+    return GRU(**{name: jax.random.uniform(k, shape, minval=-bound, maxval=bound)
+                  for k, (name, shape) in zip(keys, shapes.items())})
