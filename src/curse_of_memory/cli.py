@@ -1,4 +1,4 @@
-"""The `curse-of-memory` command: list, reproduce and bench.
+"""The `curse-of-memory` command: list, reproduce, report and bench.
 
 Bad input (unknown ids, settings out of range, an unwritable folder) is reported in one line
 naming the field and what is allowed, with exit status 2, before anything is written.
@@ -7,6 +7,7 @@ naming the field and what is allowed, with exit status 2, before anything is wri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -57,8 +58,11 @@ def cmd_list(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    from curse_of_memory.executors import Executor
+    from curse_of_memory.report import write_report
     from curse_of_memory.sweep import check_writable, reproduce
 
+    executor = Executor(args.executor, args.workers, args.address)
     ids = args.ids or list(registry())
     overrides = dict(parse_override(text) for text in args.set)
     # Check everything before running anything, so bad input writes nothing.
@@ -66,19 +70,20 @@ def cmd_reproduce(args) -> int:
         (exp, exp.settings(args.profile, seed=args.seed, overrides=overrides, as_published=args.as_published))
         for exp in map(get_experiment, ids)
     ]
+    executor.start()
     out = Path(args.out)
     check_writable(out)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("units"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     failed = 0
-    with Progress(*columns, console=console, disable=args.quiet, transient=True) as progress:
+    with Progress(*columns, console=console, disable=args.quiet, transient=True) as progress, _stopping(executor):
         for exp, settings in plans:
             task = progress.add_task(exp.id, total=None)
 
             def update(done: float, total: int, task=task) -> None:
                 progress.update(task, completed=done, total=total)
 
-            outcome = reproduce(exp, settings, out, update)
+            outcome = reproduce(exp, settings, out, update, executor)
             progress.remove_task(task)
             passed = sum(c.passed for c in outcome.claims)
             failed += len(outcome.claims) - passed
@@ -90,6 +95,22 @@ def cmd_reproduce(args) -> int:
                 console.print(line, soft_wrap=True, highlight=False)
     if failed:
         console.print(f"{failed} claim(s) did not reproduce; see the summaries.")
+    console.print(f"report: {write_report(out)}", highlight=False, soft_wrap=True)
+    return 0
+
+
+@contextlib.contextmanager
+def _stopping(executor):
+    try:
+        yield
+    finally:
+        executor.stop()
+
+
+def cmd_report(args) -> int:
+    from curse_of_memory.report import write_report
+
+    console.print(f"report: {write_report(Path(args.out_dir))}", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -122,7 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a setting of the profile, e.g. --set steps=2000 --set 'nu0s=[0.5,0.99]'")
     p.add_argument("--as-published", action="store_true", help="reproduce the original code's quirks where documented")
     p.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
+    p.add_argument("--executor", default="local", help="local (this process, or a pool with --workers) or ray")
+    p.add_argument("--workers", type=int, default=1, help="processes (local) or CPUs of a new local Ray cluster")
+    p.add_argument("--address", default=None, help="Ray cluster address, e.g. HOST:6379 or ray://HOST:10001")
     p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("report", help="write OUT_DIR/index.html from the results in OUT_DIR")
+    p.add_argument("out_dir", help="a folder written by `reproduce --out`")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="time a training step per model and recurrence method")
     p.add_argument("--json", action="store_true", help="print a JSON list of results")
