@@ -7,6 +7,14 @@ from curse_of_memory.parametrizations.eigenvalues import (
     opt_angle_scale,
     softplus_inverse,
 )
+from curse_of_memory.parametrizations.stable import (
+    STABLE_PARAMETRIZATIONS,
+    continuous_decay,
+    continuous_gradient_scale,
+    continuous_raw,
+    discrete_eigenvalue,
+    discrete_gradient_scale,
+)
 from curse_of_memory.parametrizations.normalization import (
     NORMALIZATIONS,
     gamma,
@@ -15,6 +23,12 @@ from curse_of_memory.parametrizations.normalization import (
 )
 
 __all__ = [
+    "STABLE_PARAMETRIZATIONS",
+    "continuous_decay",
+    "continuous_gradient_scale",
+    "continuous_raw",
+    "discrete_eigenvalue",
+    "discrete_gradient_scale",
     "NORMALIZATIONS",
     "PARAMETRIZATIONS",
     "EigenvalueParametrization",
