@@ -55,24 +55,31 @@ def fixed_grid_fit(target, width: int, rate_units: Sequence[float], *, dt: float
     return best
 
 
+def _squared_error(z, t, y):
+    width = z.shape[0] // 2
+    rates, c = jnp.exp(z[:width]), z[width:]
+    return jnp.sum((jnp.exp(-jnp.outer(t, rates)) @ c - y) ** 2)
+
+
+_squared_error_and_grad = jax.jit(jax.value_and_grad(_squared_error))  # compiled once per (T, m)
+
+
 def free_rate_fit(target, width: int, start: Fit, *, dt: float = 1.0, max_iterations: int = 2000) -> Fit:
-    """L-BFGS on (log w, c) from `start`, minimizing sum_k (rho_hat - rho)^2 (float64)."""
+    """L-BFGS on (log w, c) from `start`, minimizing sum_k (rho_hat - rho)^2 (float64); the
+    better of the result and `start`."""
     check_width(width)
-    target_np = np.asarray(target, np.float64)
+    target = np.asarray(target, np.float64)
+    t = dt * np.arange(target.shape[0])
     with jax.enable_x64(True):
-        t = jnp.asarray(dt * np.arange(target_np.shape[0]))
-        y = jnp.asarray(target_np)
 
-        def loss(z):
-            rates, c = jnp.exp(z[:width]), z[width:]
-            return jnp.sum((jnp.exp(-jnp.outer(t, rates)) @ c - y) ** 2)
+        def fun(z):
+            value, grad = _squared_error_and_grad(z, t, target)
+            return float(value), np.asarray(grad, np.float64)
 
-        value_and_grad = jax.jit(jax.value_and_grad(loss))
         z0 = np.concatenate([np.log(start.rates), start.coefficients])
-        result = scipy.optimize.minimize(lambda z: tuple(np.asarray(v, np.float64) for v in value_and_grad(z)),
-                                         z0, jac=True, method="L-BFGS-B", options={"maxiter": max_iterations})
+        result = scipy.optimize.minimize(fun, z0, jac=True, method="L-BFGS-B", options={"maxiter": max_iterations})
     rates, c = np.exp(result.x[:width]), result.x[width:]
-    fit = Fit(rates, c, l1_error(_basis(np.asarray(t), rates) @ c, target_np, dt))
+    fit = Fit(rates, c, l1_error(_basis(t, rates) @ c, target, dt))
     return fit if fit.l1_error < start.l1_error else start
 
 

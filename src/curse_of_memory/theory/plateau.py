@@ -102,9 +102,11 @@ _hess = jax.jit(jax.hessian(_flat_loss))
 
 
 def gradient_flow(a0, w0, target: BumpTarget, *, delta: float = 0.1, max_time: float = 1e7,
-                  after: float = 10.0, points: int = 200, rtol: float = 1e-8, atol: float = 1e-11) -> Flow:
-    """Integrate d theta / d tau = -grad J until |J - J_0| > delta (tau_0'), then on to
-    `after` x tau_0' for the curves; record the loss, gradient norm and smallest rate."""
+                  after: float = 10.0, end_time: float | None = None, points: int = 200,
+                  rtol: float = 1e-8, atol: float = 1e-11) -> Flow:
+    """Integrate d theta / d tau = -grad J until |J - J_0| > delta (tau_0'), then for the
+    curves from 0 to `end_time` (default: `after` x tau_0'); record the loss, gradient norm
+    and smallest rate at `points` log-spaced times."""
     a0, w0 = np.asarray(a0, np.float64), np.asarray(w0, np.float64)
     if a0.shape != w0.shape or a0.ndim != 1 or a0.size < 1:
         raise ValueError(f"a0 and w0 must both be (m,) with m >= 1, got {a0.shape} and {w0.shape}")
@@ -137,7 +139,7 @@ def gradient_flow(a0, w0, target: BumpTarget, *, delta: float = 0.1, max_time: f
                                           events=[separation, loss_change], rtol=rtol, atol=atol)
         tau_sep = first.t_events[0][0] if first.t_events[0].size else np.nan
         tau_loss = first.t_events[1][0] if first.t_events[1].size else np.nan
-        end = first.t[-1] * (after if np.isfinite(tau_loss) else 1.0)
+        end = end_time or first.t[-1] * (after if np.isfinite(tau_loss) else 1.0)
         times = np.unique(np.concatenate([[0.0], np.geomspace(min(1e-2, end / 2), end, points)]))
         events = None if np.isfinite(tau_sep) else [separation]
         full = scipy.integrate.solve_ivp(field, (0.0, end), theta0, method="LSODA", jac=jac, t_eval=times,
