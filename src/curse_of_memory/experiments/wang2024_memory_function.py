@@ -159,13 +159,18 @@ def run_unit(c, progress):
     return run_random(c, progress) if c["kind"] == "random" else run_trained(c, progress)
 
 
-def decay_fit(memory, floor=1e-12):
-    """(R^2 of log M against t above the floor, first t with M < 1e-10 max M)."""
+def decay_fit(memory):
+    """(R^2 of log M against t above the floating-point floor, first t with M < 1e-10 max M).
+
+    The floor is the median of the last tenth of the curve (rounding noise of y_k - y_{k-1},
+    amplified by the division by small probe scales); the fit runs from the peak to the first
+    value within 100x of it."""
     m = np.asarray(memory)
+    floor = max(float(np.median(m[-(m.size // 10):])), 1e-300)
     peak = int(np.argmax(m))
-    below = np.nonzero(m[peak:] < floor * m[peak])[0]
+    below = np.nonzero(m[peak:] < 100 * floor)[0]
     end = peak + (below[0] if below.size else m.size - peak)
-    t, y = np.arange(peak, end), np.log(np.maximum(m[peak:end], 1e-300))
+    t, y = np.arange(peak, end), np.log(m[peak:end])
     if t.size < 3:
         return float("nan"), float("nan")
     slope, intercept = np.polyfit(t, y, 1)
@@ -203,7 +208,7 @@ def figure(rows, s, path):
         m = np.maximum(np.asarray(r["memory"]), 1e-18)
         target = c if r["trained"] else (a if r["family"] in ("linear", "s4d") else b)
         line, = target.plot(t, m, label=r["model"], lw=1)
-        if "kernel_abs" in r:
+        if r.get("kernel_abs") is not None:
             target.plot(t[::64], np.maximum(np.asarray(r["kernel_abs"])[::64], 1e-18), "o", color=line.get_color(), mfc="none", ms=3)
     for axis, title in ((a, "linear / S4D (o: |rho_hat|)"), (b, "random nonlinear"), (c, "trained")):
         axis.set(yscale="log", xlabel="t", ylabel="memory function M(t)", title=title, ylim=(1e-18, None))
@@ -230,5 +235,8 @@ EXPERIMENT = Experiment(
     "RNN / GRU / LSTM of width 64 with 1 and 2 layers, probed at input scales 0.1, 1 and 10; outputs are the last "
     "layer's hidden states. Trained models (width 32, one layer, linear readout) learn the exponential functional "
     "e^{-0.2 t} on T = 100 from fresh white noise with Adam (300 steps quick, 3000 full). The memory function "
-    "subtracts the zero-input response (biases). Exponential forgetting is fitted from the peak down to 1e-12 of it.",
+    "subtracts the zero-input response (biases). Exponential forgetting is fitted from the peak down to 100x the "
+    "floating-point floor (the median of the curve's last tenth, ~1e-13 here because differences are divided by "
+    "the 0.1 probe scale). The spec's 'below 1e-10 max M by t = 300' is a reading of the paper's figure; the "
+    "2-layer GRU at PyTorch's initialization forgets more slowly (t ~ 330 at seed 0), which fails it.",
 )

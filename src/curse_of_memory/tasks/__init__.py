@@ -1,5 +1,7 @@
-"""Data: input processes and the linear teacher-student task."""
+"""Data: input processes, the linear teacher-student task, memory-kernel functionals and
+sequential digits."""
 
+from curse_of_memory.tasks.digits import SequentialDigits, sequential_digits
 from curse_of_memory.tasks.inputs import ar1, ar1_batches, white_noise
 from curse_of_memory.tasks.memory_functional import (
     MemoryTask,
@@ -23,4 +25,12 @@ __all__ = [
     "memory_kernel",
     "memory_task",
     "task_from_filter",
-    "TeacherStudent", "ar1", "ar1_batches", "dense_teacher", "teacher_student", "white_noise"]
+    "SequentialDigits",
+    "TeacherStudent",
+    "ar1",
+    "ar1_batches",
+    "dense_teacher",
+    "sequential_digits",
+    "teacher_student",
+    "white_noise",
+]
