@@ -26,8 +26,9 @@ from curse_of_memory.training import train_ensemble
 
 def steps_per_second(task, init, steps, seeds, lrs):
     def run():
-        result = train_ensemble(task, init, seeds=seeds, learning_rates=lrs, steps=steps, steps_per_epoch=steps // 10,
-                                validation_batches=1)
+        result = train_ensemble(
+            task, init, seeds=seeds, learning_rates=lrs, steps=steps, steps_per_epoch=steps // 10, validation_batches=1
+        )
         jax.block_until_ready(result.final_loss)
 
     run()
@@ -47,19 +48,41 @@ def main():
     args = parser.parse_args()
     results = []
     for model, task, make in (
-        ("diagonal (softplus), T=100", memory_task("pol", 100, omega=0.1),
-         lambda m: (lambda key: random_decay_sum_rnn(key, m))),
-        ("residual linear RNN (full W), T=64, dt=0.1", memory_task("airy", 64, dt=0.1, scale=2.25, t0=3.0, weighting="terminal"),
-         lambda m: (lambda key: residual_rnn(key, 1, m, activation="linear", dt=0.1))),
+        (
+            "diagonal (softplus), T=100",
+            memory_task("pol", 100, omega=0.1),
+            lambda m: lambda key: random_decay_sum_rnn(key, m),
+        ),
+        (
+            "residual linear RNN (full W), T=64, dt=0.1",
+            memory_task("airy", 64, dt=0.1, scale=2.25, t0=3.0, weighting="terminal"),
+            lambda m: lambda key: residual_rnn(key, 1, m, activation="linear", dt=0.1),
+        ),
     ):
         for width in (8, 16, 32, 64):
             for seeds, lrs in (([0], [1e-2]), ([0, 1, 2], [1e-2, 3e-3, 1e-3])):
                 rate = steps_per_second(task, make(width), args.steps, seeds, lrs)
-                results.append({"model": model, "width": width, "members": len(seeds) * len(lrs),
-                                "steps_per_second": round(rate, 1)})
+                results.append(
+                    {
+                        "model": model,
+                        "width": width,
+                        "members": len(seeds) * len(lrs),
+                        "steps_per_second": round(rate, 1),
+                    }
+                )
                 print(json.dumps(results[-1]), flush=True)
-    print(json.dumps({"date": datetime.date.today().isoformat(), "cpus": os.cpu_count(),
-                      "load_average": os.getloadavg(), "note": "shared machine: timings are noisy", "results": results}, indent=1))
+    print(
+        json.dumps(
+            {
+                "date": datetime.date.today().isoformat(),
+                "cpus": os.cpu_count(),
+                "load_average": os.getloadavg(),
+                "note": "shared machine: timings are noisy",
+                "results": results,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

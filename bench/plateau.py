@@ -26,12 +26,21 @@ def main():
     start = time.perf_counter()
     rows = [row for unit in experiment.units(settings) for row in experiment.run_unit(unit, lambda f: None)]
     seconds = time.perf_counter() - start
-    print(json.dumps({
-        "date": datetime.date.today().isoformat(), "profile": args.profile, "flows": len(rows),
-        "seconds": round(seconds, 1), "seconds_per_flow": round(seconds / len(rows), 2),
-        "solver_evaluations": int(sum(r["evaluations"] for r in rows)), "load_average": os.getloadavg(),
-        "note": "shared 2-core machine: timings are noisy",
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "date": datetime.date.today().isoformat(),
+                "profile": args.profile,
+                "flows": len(rows),
+                "seconds": round(seconds, 1),
+                "seconds_per_flow": round(seconds / len(rows), 2),
+                "solver_evaluations": int(sum(r["evaluations"] for r in rows)),
+                "load_average": os.getloadavg(),
+                "note": "shared 2-core machine: timings are noisy",
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

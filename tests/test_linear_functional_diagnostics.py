@@ -1,6 +1,8 @@
 """memory_function, perturbation_error, approximation fits and the plateau flow, against plain
 float64 references."""
 
+from pathlib import Path
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -8,14 +10,17 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from curse_of_memory.diagnose import load_factory
 from curse_of_memory.diagnostics.approximation import curse_of_memory_bound, fixed_grid_fit, free_rate_fit
-from curse_of_memory.diagnostics.memory_function import memory_function
+from curse_of_memory.diagnostics.memory_function import as_float64, memory_function
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
 from curse_of_memory.experiments.training_curves import escape_epoch, plateau
 from curse_of_memory.models import decay_sum_rnn, elman_rnn, lru
 from curse_of_memory.tasks import memory_task
 from curse_of_memory.theory.plateau import BumpTarget, delayed_gradient_norm, gradient_flow, reduced_loss
 from reference import finite_difference_grad
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "custom_layer.py"
 
 
 def test_memory_function_of_linear_models_is_the_absolute_kernel(x64):
@@ -24,7 +29,11 @@ def test_memory_function_of_linear_models_is_the_absolute_kernel(x64):
     T = 64
     K = np.asarray(model.kernel(2 * T))[:, 0, 0]
     key = jax.random.PRNGKey(1)
-    for variant, want in (("heaviside", np.abs(K[:T])), ("impulse", np.abs(K[:T])), ("reversed", np.abs(K[:T] - K[T:]))):
+    for variant, want in (
+        ("heaviside", np.abs(K[:T])),
+        ("impulse", np.abs(K[:T])),
+        ("reversed", np.abs(K[:T] - K[T:])),
+    ):
         got = memory_function(model, 1, key=key, T=T, draws=3, variant=variant)
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
     cont = decay_sum_rnn([0.5], [2.0], dt=0.25)
@@ -39,6 +48,27 @@ def test_memory_function_subtracts_the_zero_input_response_and_decays(x64):
     cell = jax.tree.map(lambda v: jnp.asarray(v, jnp.float64), cell)
     m = memory_function(cell, 1, key=jax.random.PRNGKey(1), T=200, draws=4, scales=(0.1, 1.0))
     assert m[0] > 1e-3 and m[-1] < 1e-12 * m[0]  # biases alone would give a non-zero step at t = 0 only
+
+
+def test_memory_function_of_a_layer_from_a_diagnose_factory():
+    """The `diagnose` protocol: f(key, memory_scale) -> module (T, width) -> (T, width), float32
+    parameters, called outside x64; the probe promotes it to float64 itself."""
+    factory, _ = load_factory(f"{EXAMPLE}:min_gru")
+    key = jax.random.PRNGKey(1)
+    short, long = (memory_function(factory(jax.random.PRNGKey(0), s), 16, key=key, T=128, draws=2) for s in (1.0, 30.0))
+    assert short.shape == (128,) and short.dtype == np.float64 and np.all(np.isfinite(short))
+    assert long[-1] / long[0] > short[-1] / short[0]  # a longer memory scale decays slower
+    # A float32 linear layer is probed in float64: equal to its float64 kernel to 1e-10 (float32: ~1e-7).
+    model = lru(jax.random.PRNGKey(0), 1, 1, 8, nu_min=0.5, nu_max=0.9)
+    with jax.enable_x64(True):
+        K = np.abs(np.asarray(as_float64(model).kernel(64))[:, 0, 0])
+    np.testing.assert_allclose(memory_function(model, 1, key=key, T=64, draws=2), K, rtol=1e-10, atol=1e-300)
+    with pytest.raises(ValueError, match="expected outputs"):
+        memory_function(lambda x: x.sum(0), 3, key=key, T=8)
+    with pytest.raises(ValueError, match="d_in=2"):
+        memory_function(model, 2, key=key, T=8)
+    with pytest.raises(ValueError, match="d_in"):
+        memory_function(model, 0, key=key, T=8)
 
 
 def test_perturbation_error_is_monotone_and_unstable_models_are_infinite(x64):
@@ -80,7 +110,9 @@ def test_reduced_loss_matches_quadrature_and_its_gradient_finite_differences(x64
     exact = quad(lambda s: (np.exp(-w * s) @ a - target.rho(s)) ** 2, 0, 200, limit=500, points=[7.0])[0]
     assert float(reduced_loss(jnp.asarray(a), jnp.asarray(w), target)) == pytest.approx(exact, rel=1e-9)
     # Large w * sigma^2 - mu > 0 takes the erfcx branch; compare both branches' gradient numerically.
-    f = lambda th: float(reduced_loss(jnp.asarray(th[:3]), jnp.asarray(th[3:]), target))
+    def f(th):
+        return float(reduced_loss(jnp.asarray(th[:3]), jnp.asarray(th[3:]), target))
+
     grad = jax.grad(lambda th: reduced_loss(th[:3], th[3:], target))(jnp.asarray(np.r_[a, w]))
     np.testing.assert_allclose(grad, finite_difference_grad(f, np.r_[a, w]), rtol=1e-6, atol=1e-8)
     assert delayed_gradient_norm(a, w, target) > 0

@@ -9,9 +9,18 @@ from curse_of_memory.experiments import get_experiment
 from curse_of_memory.store import read_rows
 from curse_of_memory.sweep import reproduce
 
-APPROX, PLATEAU, FIG1, FIG4, MEMORY, PERTURB, STABLE = (get_experiment(i) for i in (
-    "li2022-approximation", "li2022-plateau", "li2022-fig1", "li2022-fig4", "wang2024-memory-function",
-    "wang2024-perturbation", "wang2024-stablessm"))
+APPROX, PLATEAU, FIG1, FIG4, MEMORY, PERTURB, STABLE = (
+    get_experiment(i)
+    for i in (
+        "li2022-approximation",
+        "li2022-plateau",
+        "li2022-fig1",
+        "li2022-fig4",
+        "wang2024-memory-function",
+        "wang2024-perturbation",
+        "wang2024-stablessm",
+    )
+)
 
 
 def _by_claim(claims, prefix):
@@ -19,15 +28,27 @@ def _by_claim(claims, prefix):
 
 
 def test_approximation_end_to_end_and_claims_fail_without_a_curse(tmp_path):
-    s = APPROX.settings("quick", overrides={"Ts": [60], "free_fit_Ts": [60], "free_fit_iterations": 20, "widths": [2, 4, 8],
-                                            "rate_units": 7, "omegas": [1.0, 0.1], "tolerances": [0.5]})
+    s = APPROX.settings(
+        "quick",
+        overrides={
+            "Ts": [60],
+            "free_fit_Ts": [60],
+            "free_fit_iterations": 20,
+            "widths": [2, 4, 8],
+            "rate_units": 7,
+            "omegas": [1.0, 0.1],
+            "tolerances": [0.5],
+        },
+    )
     outcome = reproduce(APPROX, s, tmp_path)
     rows = read_rows(tmp_path / "li2022-approximation" / "results.parquet")
     assert len(rows) == 5 * 3 and all(r["free_error"] <= r["fixed_error"] for r in rows)
     assert _by_claim(outcome.claims, "E1.1")[0].passed
     # If polynomial memory were learned as fast as exponential memory, E1.1 and E1.3 fail.
-    fake = [dict(r, fixed_error=r["fixed_error"] if r["target"] != "pol0.1" else
-                 select_error(rows, "0.9^t", r["width"])) for r in rows]
+    fake = [
+        dict(r, fixed_error=r["fixed_error"] if r["target"] != "pol0.1" else select_error(rows, "0.9^t", r["width"]))
+        for r in rows
+    ]
     claims = APPROX.claims(fake, s)
     assert not _by_claim(claims, "E1.1")[0].passed
     assert not [c for c in _by_claim(claims, "E1.3") if "(1+t)" in c.claim][0].passed
@@ -52,8 +73,10 @@ def test_plateau_end_to_end_and_flat_hitting_times_fail(tmp_path):
 
 
 def test_fig1_end_to_end_keeps_diverged_runs(tmp_path):
-    s = FIG1.settings("quick", overrides={"seeds": 2, "steps": 400, "learning_rates": [0.1, 1e3], "horizon": 1.0,
-                                          "airy_delays": [0.5]})
+    s = FIG1.settings(
+        "quick",
+        overrides={"seeds": 2, "steps": 400, "learning_rates": [0.1, 1e3], "horizon": 1.0, "airy_delays": [0.5]},
+    )
     outcome = reproduce(FIG1, s, tmp_path)
     rows = read_rows(tmp_path / "li2022-fig1" / "results.parquet")
     assert len(rows) == 2 * 2 * 2
@@ -66,9 +89,21 @@ def test_fig4_claims_need_plateaus_and_an_earlier_adam_escape():
     s = FIG4.settings("quick")
     flat = np.r_[np.full(60, 0.5), np.geomspace(0.5, 1e-3, 40)]
     late = np.r_[np.full(80, 0.5), np.geomspace(0.5, 1e-3, 20)]
+
     def rows(adam_curve):
-        return [{"inputs": "white", "config": k, "seed": i, "lr": 0.1, "diverged": False,
-                 "epoch_loss": list(adam_curve if k == "tanh+Adam" else late)} for k in ("linear+GD", "tanh+GD", "tanh+Adam") for i in range(3)]
+        return [
+            {
+                "inputs": "white",
+                "config": k,
+                "seed": i,
+                "lr": 0.1,
+                "diverged": False,
+                "epoch_loss": list(adam_curve if k == "tanh+Adam" else late),
+            }
+            for k in ("linear+GD", "tanh+GD", "tanh+Adam")
+            for i in range(3)
+        ]
+
     assert all(c.passed for c in FIG4.claims(rows(flat), s))
     slow = _by_claim(FIG4.claims(rows(late), s), "E3.5")[0]
     assert not slow.passed
@@ -77,7 +112,9 @@ def test_fig4_claims_need_plateaus_and_an_earlier_adam_escape():
 
 
 def test_fig4_end_to_end_at_toy_scale(tmp_path):
-    s = FIG4.settings("quick", overrides={"seeds": 1, "steps": 200, "horizon": 1.0, "memory": 0.5, "paths": 4, "width": 4})
+    s = FIG4.settings(
+        "quick", overrides={"seeds": 1, "steps": 200, "horizon": 1.0, "memory": 0.5, "paths": 4, "width": 4}
+    )
     reproduce(FIG4, s, tmp_path)
     rows = read_rows(tmp_path / "li2022-fig4" / "results.parquet")
     assert {r["config"] for r in rows} == {"linear+GD", "tanh+GD", "tanh+Adam"} and len(rows[0]["epoch_loss"]) == 2
@@ -85,8 +122,14 @@ def test_fig4_end_to_end_at_toy_scale(tmp_path):
 
 def test_memory_function_claims_fail_for_a_slow_nonlinear_model():
     t = np.arange(1024)
-    lin = {"model": "lin", "family": "linear", "trained": False, "memory": list(0.9**t), "impulse": list(0.9**t),
-           "kernel_abs": list(0.9**t)}
+    lin = {
+        "model": "lin",
+        "family": "linear",
+        "trained": False,
+        "memory": list(0.9**t),
+        "impulse": list(0.9**t),
+        "kernel_abs": list(0.9**t),
+    }
     fast = {"model": "tanh x1", "family": "tanh", "trained": False, "memory": list(np.maximum(0.5**t, 1e-16))}
     slow = {"model": "gru x1", "family": "gru", "trained": False, "memory": list(1 / (1 + t) ** 2)}
     claims = MEMORY.claims([lin, fast, slow], MEMORY.settings("quick"))
@@ -98,17 +141,31 @@ def test_memory_function_claims_fail_for_a_slow_nonlinear_model():
 
 
 def test_perturbation_end_to_end_at_toy_scale(tmp_path):
-    s = PERTURB.settings("quick", overrides={"widths": [2, 4], "steps": 200, "beta_doublings": 3, "draws": 2, "T": 20,
-                                             "learning_rates": [0.01]})
+    s = PERTURB.settings(
+        "quick",
+        overrides={"widths": [2, 4], "steps": 200, "beta_doublings": 3, "draws": 2, "T": 20, "learning_rates": [0.01]},
+    )
     outcome = reproduce(PERTURB, s, tmp_path)
     rows = read_rows(tmp_path / "wang2024-perturbation" / "results.parquet")
-    assert len(rows) == 2 * 2 * 2 and all(np.all(np.array(r["envelope"][1:]) >= np.array(r["envelope"][:-1])) for r in rows)
+    assert len(rows) == 2 * 2 * 2 and all(
+        np.all(np.array(r["envelope"][1:]) >= np.array(r["envelope"][:-1])) for r in rows
+    )
     assert {c.claim[:4] for c in outcome.claims} >= {"E5.1", "E5.2", "E5.3"}
 
 
 def test_stablessm_end_to_end_at_toy_scale(tmp_path):
-    s = STABLE.settings("quick", overrides={"channels": 2, "state_size": 2, "steps": 100, "seeds": 1, "batch_size": 8,
-                                            "learning_rates": [50.0, 1e-3], "evaluation_size": 8})
+    s = STABLE.settings(
+        "quick",
+        overrides={
+            "channels": 2,
+            "state_size": 2,
+            "steps": 100,
+            "seeds": 1,
+            "batch_size": 8,
+            "learning_rates": [50.0, 1e-3],
+            "evaluation_size": 8,
+        },
+    )
     outcome = reproduce(STABLE, s, tmp_path)
     assert outcome.claims[0].passed, outcome.claims[0]  # gradient scales match autodiff
     rows = read_rows(tmp_path / "wang2024-stablessm" / "results.parquet")

@@ -99,11 +99,14 @@ def test_memory_kernels_closed_forms_and_bad_input():
     np.testing.assert_allclose(memory_kernel("pol", t, omega=0.5), (1 + t) ** -1.5)
     np.testing.assert_allclose(memory_kernel("airy", t, scale=2.25, t0=3), airy(2.25 * (t - 3))[0])
     np.testing.assert_allclose(memory_kernel("twoparts", t), np.exp(-t) + np.exp(-((t - 9) ** 2)))
-    np.testing.assert_allclose(memory_kernel("exp_sum", t, amplitudes=[1, -2], rates=[0.5, 1]),
-                               np.exp(-0.5 * t) - 2 * np.exp(-t))
+    np.testing.assert_allclose(
+        memory_kernel("exp_sum", t, amplitudes=[1, -2], rates=[0.5, 1]), np.exp(-0.5 * t) - 2 * np.exp(-t)
+    )
     assert memory_kernel("shift", t).sum() == 3  # t = 9.5, 10, 10.5
-    np.testing.assert_allclose(discretize("bump", 4, 0.5, delay=1.0),
-                               np.exp(-0.5 * 0.5 * np.arange(4)) + np.exp(-((0.5 * np.arange(4) - 1) ** 2) / 2))
+    np.testing.assert_allclose(
+        discretize("bump", 4, 0.5, delay=1.0),
+        np.exp(-0.5 * 0.5 * np.arange(4)) + np.exp(-((0.5 * np.arange(4) - 1) ** 2) / 2),
+    )
     with pytest.raises(ValueError, match="not integrable"):
         memory_kernel("sin", t)
     assert memory_kernel("sin", t, require_integrable=False)[1] == pytest.approx(np.sin(0.5))
@@ -177,8 +180,9 @@ def test_decay_sum_rnn_matches_exponentials(x64):
     for name in STABLE_PARAMETRIZATIONS:
         model = decay_sum_rnn([0.2, 3.0], [1.0, -0.5], parametrization=name, dt=0.5)
         t = 0.5 * np.arange(10)
-        np.testing.assert_allclose(np.asarray(model.kernel(10))[:, 0, 0],
-                                   0.5 * (np.exp(-0.2 * t) - 0.5 * np.exp(-3 * t)), rtol=1e-10)
+        np.testing.assert_allclose(
+            np.asarray(model.kernel(10))[:, 0, 0], 0.5 * (np.exp(-0.2 * t) - 0.5 * np.exp(-3 * t)), rtol=1e-10
+        )
     with pytest.raises(ValueError, match="positive"):
         decay_sum_rnn([0.2, -1.0], [1.0, 1.0])
 
@@ -188,7 +192,9 @@ def test_residual_rnn_kernel_is_its_impulse_response(x64):
     model = jax.tree.map(lambda v: v.astype(jnp.float64) if eqx.is_array(v) else v, model)
     T = 30
     impulse = jnp.zeros((T, 1)).at[0, 0].set(1.0)
-    np.testing.assert_allclose(np.asarray(eqx.filter_jit(model)(impulse))[:, 0], np.asarray(model.kernel(T))[:, 0, 0], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        np.asarray(eqx.filter_jit(model)(impulse))[:, 0], np.asarray(model.kernel(T))[:, 0, 0], rtol=1e-10, atol=1e-14
+    )
     Wd = residual_rnn(jax.random.PRNGKey(1), 1, 6, activation="tanh", recurrent="softplus")
     assert np.all(np.diag(np.asarray(Wd.recurrent_matrix())) < 0)
     with pytest.raises(ValueError, match="no kernel"):
@@ -200,14 +206,16 @@ def test_stable_ssm_kernel_matches_the_formula(x64, rng):
     A = np.asarray(layer.eigenvalues())
     np.testing.assert_allclose(A.real, -0.5, rtol=1e-12)
     for name in STABLE_PARAMETRIZATIONS:
-        assert np.allclose(np.asarray(stable_ssm_layer(jax.random.PRNGKey(0), 2, 4, parametrization=name).eigenvalues()).real, -0.5)
+        assert np.allclose(
+            np.asarray(stable_ssm_layer(jax.random.PRNGKey(0), 2, 4, parametrization=name).eigenvalues()).real, -0.5
+        )
     dt = np.exp(np.asarray(layer.log_dt))
     C = np.asarray(layer.C_re) + 1j * np.asarray(layer.C_im)
     T = 16
     ref = np.zeros((T, 3))
     for h in range(3):
-        for l in range(T):
-            ref[l, h] = 2 * np.real(np.sum(C[h] * (np.exp(dt[h] * A[h]) - 1) / A[h] * np.exp(dt[h] * A[h] * l)))
+        for k in range(T):
+            ref[k, h] = 2 * np.real(np.sum(C[h] * (np.exp(dt[h] * A[h]) - 1) / A[h] * np.exp(dt[h] * A[h] * k)))
     np.testing.assert_allclose(np.asarray(layer.kernel(T)), ref, rtol=1e-10, atol=1e-14)
     model = stable_ssm(jax.random.PRNGKey(0), 1, 10, channels=4, state_size=4, pool=True)
     assert eqx.filter_jit(model)(jnp.ones((12, 1))).shape == (10,)
@@ -223,9 +231,20 @@ def test_cosine_noise_shape_and_values():
 
 def test_kernel_level_training_fits_an_exponential_and_keeps_diverged_runs():
     task = memory_task("exp", 64, rate=0.2)
-    init = lambda key: random_decay_sum_rnn(key, 4, parametrization="softplus")
-    result = train_ensemble(task, init, seeds=[0, 1], learning_rates=[1e-2, 1e3], steps=1000,
-                            steps_per_epoch=100, schedule="constant", optimizer="sgd", validation_batches=1)
+    def init(key):
+        return random_decay_sum_rnn(key, 4, parametrization="softplus")
+
+    result = train_ensemble(
+        task,
+        init,
+        seeds=[0, 1],
+        learning_rates=[1e-2, 1e3],
+        steps=1000,
+        steps_per_epoch=100,
+        schedule="constant",
+        optimizer="sgd",
+        validation_batches=1,
+    )
     assert result.epoch_loss.shape == (2, 2, 10)
     ok = result.epoch_loss[:, 0]
     assert np.all(ok[:, -1] < 0.2 * ok[:, 0])

@@ -83,8 +83,9 @@ def free_rate_fit(target, width: int, start: Fit, *, dt: float = 1.0, max_iterat
     return fit if fit.l1_error < start.l1_error else start
 
 
-def approximation_error(target, widths: Sequence[int], rate_units: Sequence[float], *, dt: float = 1.0,
-                        free: bool = False) -> list[dict]:
+def approximation_error(
+    target, widths: Sequence[int], rate_units: Sequence[float], *, dt: float = 1.0, free: bool = False
+) -> list[dict]:
     """Best L1 error against width: rows {"width", "fixed_error", "rate_unit"[, "free_error"]}."""
     rows = []
     for m in widths:

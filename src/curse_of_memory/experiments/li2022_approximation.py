@@ -51,22 +51,36 @@ def validate(s):
     checks.positive_int("Ts", s["Ts"])
     checks.positive_int("widths", s["widths"])
     checks.positive_int("rate_units", s["rate_units"])
-    checks.require(isinstance(s["free_fit_iterations"], int) and s["free_fit_iterations"] >= 0,
-                   "free_fit_iterations", "an integer >= 0 (0 skips the free-rate fit)", s["free_fit_iterations"])
-    checks.require(isinstance(s["free_fit_Ts"], list) and set(s["free_fit_Ts"]) <= set(s["Ts"]), "free_fit_Ts",
-                   "a list of horizons taken from Ts", s["free_fit_Ts"])
+    checks.require(
+        isinstance(s["free_fit_iterations"], int) and s["free_fit_iterations"] >= 0,
+        "free_fit_iterations",
+        "an integer >= 0 (0 skips the free-rate fit)",
+        s["free_fit_iterations"],
+    )
+    checks.require(
+        isinstance(s["free_fit_Ts"], list) and set(s["free_fit_Ts"]) <= set(s["Ts"]),
+        "free_fit_Ts",
+        "a list of horizons taken from Ts",
+        s["free_fit_Ts"],
+    )
     checks.positive_number("omegas", s["omegas"])
     checks.positive_number("tolerances", s["tolerances"])
     checks.positive_number("rate_unit_min", s["rate_unit_min"])
-    checks.require(s["rate_unit_max"] > s["rate_unit_min"], "rate_unit_max", "larger than rate_unit_min", s["rate_unit_max"])
+    checks.require(
+        s["rate_unit_max"] > s["rate_unit_min"], "rate_unit_max", "larger than rate_unit_min", s["rate_unit_max"]
+    )
     checks.require(len(s["widths"]) >= 2, "widths", "at least two widths (slopes are fitted)", s["widths"])
 
 
 def units(s):
     keep = ("widths", "rate_units", "rate_unit_min", "rate_unit_max")
     return [
-        {"T": T, "target": name, "free_fit_iterations": s["free_fit_iterations"] if T in s["free_fit_Ts"] else 0,
-         **{k: s[k] for k in keep}}
+        {
+            "T": T,
+            "target": name,
+            "free_fit_iterations": s["free_fit_iterations"] if T in s["free_fit_Ts"] else 0,
+            **{k: s[k] for k in keep},
+        }
         for T in s["Ts"]
         for name in target_names(s)
     ]
@@ -86,8 +100,14 @@ def run_unit(c, progress):
     rows = []
     for i, m in enumerate(c["widths"]):
         fit = fixed_grid_fit(target, m, units_grid)
-        row = {"T": c["T"], "target": c["target"], "width": m, "fixed_error": fit.l1_error,
-               "rate_unit": float(fit.rates[0]), "target_l1": float(np.sum(np.abs(target)))}
+        row = {
+            "T": c["T"],
+            "target": c["target"],
+            "width": m,
+            "fixed_error": fit.l1_error,
+            "rate_unit": float(fit.rates[0]),
+            "target_l1": float(np.sum(np.abs(target))),
+        }
         if c["free_fit_iterations"]:
             row["free_error"] = free_rate_fit(target, m, fit, max_iterations=c["free_fit_iterations"]).l1_error
         rows.append(row)
@@ -118,8 +138,14 @@ def claims(rows, s):
             out.append(at_least(f"E1.1 log-error slope in m: 0.9^t / (1+t)^-1.1 at T={T}", exp_slope / pol_slope, 3.0))
     last = max(s["widths"])
     errors = [select(rows, T=T_max, target=f"pol{w:g}", width=last)[0]["fixed_error"] for w in omegas]
-    out.append(Claim(f"E1.2 error at m={last}, T={T_max} increases strictly as omega decreases {omegas}",
-                     "strictly increasing", ", ".join(f"{e:.3g}" for e in errors), bool(np.all(np.diff(errors) > 0))))
+    out.append(
+        Claim(
+            f"E1.2 error at m={last}, T={T_max} increases strictly as omega decreases {omegas}",
+            "strictly increasing",
+            ", ".join(f"{e:.3g}" for e in errors),
+            bool(np.all(np.diff(errors) > 0)),
+        )
+    )
     first = min(s["widths"])
 
     def decades(target):
@@ -129,13 +155,20 @@ def claims(rows, s):
 
     out.append(at_least(f"E1.3 decades gained by 0.9^t from m={first} to m={last} (T={T_max})", decades("0.9^t"), 6.0))
     if 0.1 in s["omegas"]:
-        out.append(at_most(f"E1.3 decades gained by (1+t)^-1.1 from m={first} to m={last} (T={T_max})", decades("pol0.1"), 1.0))
+        out.append(
+            at_most(f"E1.3 decades gained by (1+t)^-1.1 from m={first} to m={last} (T={T_max})", decades("pol0.1"), 1.0)
+        )
     for tol in s["tolerances"]:
         needed = [needed_width(select(rows, T=T_max, target=f"pol{w:g}"), tol) for w in omegas]
         ok = all(b >= a for a, b in zip(needed, needed[1:])) and needed[-1] > needed[0]
-        out.append(Claim(f"width needed for L1 error <= {tol} (T={T_max}) grows as omega decreases {omegas}",
-                         "non-decreasing, larger at the smallest omega (inf: beyond the widths tried)",
-                         ", ".join(f"{n:g}" for n in needed), ok))
+        out.append(
+            Claim(
+                f"width needed for L1 error <= {tol} (T={T_max}) grows as omega decreases {omegas}",
+                "non-decreasing, larger at the smallest omega (inf: beyond the widths tried)",
+                ", ".join(f"{n:g}" for n in needed),
+                ok,
+            )
+        )
     return out
 
 
@@ -154,7 +187,9 @@ def figure(rows, s, path):
                 omega = float(name[3:])
                 bound = curse_of_memory_bound(m, T, omega)
                 a.plot(m, bound * r[0]["fixed_error"] / bound[0], ":", color=palette[name], lw=0.8)
-        a.set(yscale="log", xlabel="width m", ylabel="L1 error", title=f"T = {T} (solid: fixed grid, --: free, :: bound)")
+        a.set(
+            yscale="log", xlabel="width m", ylabel="L1 error", title=f"T = {T} (solid: fixed grid, --: free, :: bound)"
+        )
         a.legend(fontsize=6)
     b = ax[0][-1]
     T_max = max(s["Ts"])

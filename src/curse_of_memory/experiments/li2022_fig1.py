@@ -30,7 +30,14 @@ from curse_of_memory.tasks import memory_task, task_from_filter
 from curse_of_memory.training import train_ensemble
 
 TEACHER_SEED = 42
-COMMON = {"width": 16, "dt": 0.1, "horizon": 6.4, "teacher_width": 8, "airy_delays": [2.0, 3.0, 4.0], "steps_per_epoch": 100}
+COMMON = {
+    "width": 16,
+    "dt": 0.1,
+    "horizon": 6.4,
+    "teacher_width": 8,
+    "airy_delays": [2.0, 3.0, 4.0],
+    "steps_per_epoch": 100,
+}
 PROFILES = {
     "quick": {**COMMON, "seeds": 3, "steps": 20_000, "learning_rates": [0.01, 0.03, 0.1, 0.3, 1.0]},
     "full": {**COMMON, "seeds": 10, "steps": 40_000, "learning_rates": [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]},
@@ -69,14 +76,30 @@ def run_unit(c, progress):
     task = build_task(c)
     init = partial(_init, width=c["width"], dt=c["dt"])
     initial = [float(task.loss(init(jax.random.PRNGKey(s)), None)) for s in c["seeds"]]
-    result = train_ensemble(task, init, seeds=c["seeds"], learning_rates=c["learning_rates"], steps=c["steps"],
-                            steps_per_epoch=c["steps_per_epoch"], schedule="constant", optimizer="sgd",
-                            validation_batches=1, on_progress=lambda done, total: progress(done / total))
+    result = train_ensemble(
+        task,
+        init,
+        seeds=c["seeds"],
+        learning_rates=c["learning_rates"],
+        steps=c["steps"],
+        steps_per_epoch=c["steps_per_epoch"],
+        schedule="constant",
+        optimizer="sgd",
+        validation_batches=1,
+        on_progress=lambda done, total: progress(done / total),
+    )
     label = "teacher" if c["target"] == "teacher" else f"airy t0={c['t0']:g}"
     return [
-        {"target": label, "seed": seed, "lr": lr, "initial_loss": initial[i],
-         "final_loss": float(result.final_loss[i, j]), "diverged": bool(result.diverged[i, j]),
-         "epoch_loss": result.epoch_loss[i, j].tolist(), "zero_loss": float(task.zero_predictor_loss())}
+        {
+            "target": label,
+            "seed": seed,
+            "lr": lr,
+            "initial_loss": initial[i],
+            "final_loss": float(result.final_loss[i, j]),
+            "diverged": bool(result.diverged[i, j]),
+            "epoch_loss": result.epoch_loss[i, j].tolist(),
+            "zero_loss": float(task.zero_predictor_loss()),
+        }
         for i, seed in enumerate(c["seeds"])
         for j, lr in enumerate(c["learning_rates"])
     ]
@@ -87,7 +110,9 @@ def chosen_lr(rows):
     ok = []
     for lr in distinct(select(rows, target="teacher"), "lr"):
         runs = select(rows, target="teacher", lr=lr)
-        if not any(r["diverged"] for r in runs) and np.median(column(runs, "final_loss")) < np.median(column(runs, "initial_loss")):
+        if not any(r["diverged"] for r in runs) and np.median(column(runs, "final_loss")) < np.median(
+            column(runs, "initial_loss")
+        ):
             ok.append(lr)
     return max(ok) if ok else None
 
@@ -112,8 +137,14 @@ def claims(rows, s):
     if 3.0 in fractions:
         out.append(at_least("E3.2 Airy t0=3: plateau fraction of the run", fractions[3.0], 0.25))
     values = [fractions[t0] for t0 in sorted(fractions)]
-    out.append(Claim(f"E3.3 Airy plateau fraction non-decreasing in t0 {sorted(fractions)}", "non-decreasing",
-                     ", ".join(f"{v:.2f}" for v in values), all(b >= a for a, b in zip(values, values[1:]))))
+    out.append(
+        Claim(
+            f"E3.3 Airy plateau fraction non-decreasing in t0 {sorted(fractions)}",
+            "non-decreasing",
+            ", ".join(f"{v:.2f}" for v in values),
+            all(b >= a for a, b in zip(values, values[1:])),
+        )
+    )
     return out
 
 
@@ -133,7 +164,13 @@ def figure(rows, s, path):
     teacher = select(rows, target="teacher")
     lrs = distinct(teacher, "lr")
     b.plot(lrs, [np.median(column(select(teacher, lr=v), "final_loss")) for v in lrs], "o-")
-    b.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="median final loss (teacher)", title="lr choice (nan: diverged)")
+    b.set(
+        xscale="log",
+        yscale="log",
+        xlabel="learning rate",
+        ylabel="median final loss (teacher)",
+        title="lr choice (nan: diverged)",
+    )
     save(fig, path)
 
 

@@ -36,8 +36,12 @@ PROFILES = {"quick": {**COMMON, "seeds": 1}, "full": {**COMMON, "seeds": 3}}
 
 def validate(s):
     grid = s["grid"]
-    checks.require(isinstance(grid, dict) and grid and all(str(k).isdigit() and int(k) >= 1 for k in grid),
-                   "grid", "a mapping from width (as a string, e.g. '2') to memories 1/omega", grid)
+    checks.require(
+        isinstance(grid, dict) and grid and all(str(k).isdigit() and int(k) >= 1 for k in grid),
+        "grid",
+        "a mapping from width (as a string, e.g. '2') to memories 1/omega",
+        grid,
+    )
     for k, memories in grid.items():
         checks.positive_number(f"grid[{k!r}]", memories)
     for name in ("a_star", "w_star", "height", "sigma", "delta", "control_rate", "control_time"):
@@ -47,8 +51,11 @@ def validate(s):
 
 def units(s):
     keep = ("a_star", "w_star", "height", "sigma", "delta", "control_rate", "control_time")
-    return [{"width": int(m), "memories": list(memories), "seed": s["seed"] + i, **{k: s[k] for k in keep}}
-            for m, memories in s["grid"].items() for i in range(s["seeds"])]
+    return [
+        {"width": int(m), "memories": list(memories), "seed": s["seed"] + i, **{k: s[k] for k in keep}}
+        for m, memories in s["grid"].items()
+        for i in range(s["seeds"])
+    ]
 
 
 def initial_point(c):
@@ -61,12 +68,22 @@ def initial_point(c):
 
 def _row(c, kind, memory, flow, **extra):
     return {
-        "kind": kind, "width": c["width"], "seed": c["seed"], "memory": memory,
-        "tau_separation": flow.tau_separation, "tau_loss": flow.tau_loss, "initial_loss": flow.initial_loss,
-        "final_loss": float(flow.loss[-1]), "min_rate_initial": float(flow.min_rate[0]),
-        "min_rate_at_tau_loss": flow.min_rate_at_tau_loss, "evaluations": flow.evaluations,
-        "times": flow.times.tolist(), "loss": flow.loss.tolist(), "grad_norm": flow.grad_norm.tolist(),
-        "min_rate": flow.min_rate.tolist(), **extra,
+        "kind": kind,
+        "width": c["width"],
+        "seed": c["seed"],
+        "memory": memory,
+        "tau_separation": flow.tau_separation,
+        "tau_loss": flow.tau_loss,
+        "initial_loss": flow.initial_loss,
+        "final_loss": float(flow.loss[-1]),
+        "min_rate_initial": float(flow.min_rate[0]),
+        "min_rate_at_tau_loss": flow.min_rate_at_tau_loss,
+        "evaluations": flow.evaluations,
+        "times": flow.times.tolist(),
+        "loss": flow.loss.tolist(),
+        "grad_norm": flow.grad_norm.tolist(),
+        "min_rate": flow.min_rate.tolist(),
+        **extra,
     }
 
 
@@ -79,7 +96,9 @@ def run_unit(c, progress):
         rows.append(_row(c, "bump", float(memory), flow, delayed_gradient=delayed_gradient_norm(a0, w0, target)))
         progress((i + 1) / (len(c["memories"]) + 1))
     control = BumpTarget((c["a_star"], 1.0), (c["w_star"], c["control_rate"]), 0.0, c["sigma"], 0.0)
-    rows.append(_row(c, "control", float("nan"), gradient_flow(a0, w0, control, delta=c["delta"], end_time=c["control_time"])))
+    rows.append(
+        _row(c, "control", float("nan"), gradient_flow(a0, w0, control, delta=c["delta"], end_time=c["control_time"]))
+    )
     return rows
 
 
@@ -105,31 +124,67 @@ def claims(rows, s):
             x, tau = median_by_memory(runs, field)
             slope, r2 = linear_fit(x, np.log(tau)) if len(x) > 2 and np.all(np.isfinite(tau)) else (np.nan, np.nan)
             out.append(Claim(f"E2.1 log {name} linear in 1/omega (m={m}, R^2)", "> 0.9", f"{r2:.3f}", bool(r2 > 0.9)))
-            out.append(at_least(f"E2.2 slope of ln {name} in 1/omega (m={m}) vs 0.5 w_l^0 = {0.5 * w_l:g}", slope, 0.5 * w_l))
+            out.append(
+                at_least(f"E2.2 slope of ln {name} in 1/omega (m={m}) vs 0.5 w_l^0 = {0.5 * w_l:g}", slope, 0.5 * w_l)
+            )
         x, grad = median_by_memory(runs, "delayed_gradient")
         slope, r2 = linear_fit(x, np.log(grad)) if len(x) > 2 else (np.nan, np.nan)
-        out.append(Claim(f"E2.4 ln ||grad J - grad J_bar|| at theta_0 linear in 1/omega (m={m})",
-                         f"R^2 > 0.9 and slope <= {-0.5 * w_l:g}", f"R^2 {r2:.3f}, slope {slope:.3g}",
-                         bool(r2 > 0.9 and slope <= -0.5 * w_l)))
+        out.append(
+            Claim(
+                f"E2.4 ln ||grad J - grad J_bar|| at theta_0 linear in 1/omega (m={m})",
+                f"R^2 > 0.9 and slope <= {-0.5 * w_l:g}",
+                f"R^2 {r2:.3f}, slope {slope:.3g}",
+                bool(r2 > 0.9 and slope <= -0.5 * w_l),
+            )
+        )
         ratio = column(runs, "min_rate_at_tau_loss") / column(runs, "min_rate_initial")
-        out.append(at_most(f"slowest decay rate at tau_0' / at start, largest over runs (m={m}): it creeps down", float(np.max(ratio)), 1.0))
+        out.append(
+            at_most(
+                f"slowest decay rate at tau_0' / at start, largest over runs (m={m}): it creeps down",
+                float(np.max(ratio)),
+                1.0,
+            )
+        )
         x, last = median_by_memory(runs, "min_rate_at_tau_loss")
-        out.append(at_most(f"slowest decay rate at tau_0' / w_l^0 at the longest memory 1/omega={x[-1]:g} (m={m})",
-                           float(last[-1] / w_l), 0.5))
+        out.append(
+            at_most(
+                f"slowest decay rate at tau_0' / w_l^0 at the longest memory 1/omega={x[-1]:g} (m={m})",
+                float(last[-1] / w_l),
+                0.5,
+            )
+        )
     tens = select(bumps, width=10)
     if tens and {10.0, 18.0} <= set(distinct(tens, "memory")):
         x, tau = median_by_memory(tens, "tau_loss")
-        out.append(at_least("E2.3 tau_0'(1/omega=18) / tau_0'(1/omega=10), m=10", float(tau[x == 18][0] / tau[x == 10][0]), 100))
+        out.append(
+            at_least(
+                "E2.3 tau_0'(1/omega=18) / tau_0'(1/omega=10), m=10", float(tau[x == 18][0] / tau[x == 10][0]), 100
+            )
+        )
     twos = select(bumps, width=2)
     if tens and twos:
         shared = sorted(set(distinct(tens, "memory")) & set(distinct(twos, "memory")))
-        worst = min(np.median(column(select(tens, memory=v), "tau_loss")) / np.median(column(select(twos, memory=v), "tau_loss")) for v in shared)
-        out.append(at_least("E2.5 width does not remove the plateau: min over shared 1/omega of tau_0'(m=10) / tau_0'(m=2)", float(worst), 0.1))
+        worst = min(
+            np.median(column(select(tens, memory=v), "tau_loss"))
+            / np.median(column(select(twos, memory=v), "tau_loss"))
+            for v in shared
+        )
+        out.append(
+            at_least(
+                "E2.5 width does not remove the plateau: min over shared 1/omega of tau_0'(m=10) / tau_0'(m=2)",
+                float(worst),
+                0.1,
+            )
+        )
     for r in select(rows, kind="control"):
-        out.append(Claim(f"control (pure exponential sum, m={r['width']}, seed {r['seed']}): no plateau",
-                         f"tau_0' <= 1 and J({s['control_time']:g}) / J_0 <= 1e-2",
-                         f"tau_0' {r['tau_loss']:.3g}, ratio {r['final_loss'] / r['initial_loss']:.3g}",
-                         bool(r["tau_loss"] <= 1 and r["final_loss"] <= 1e-2 * r["initial_loss"])))
+        out.append(
+            Claim(
+                f"control (pure exponential sum, m={r['width']}, seed {r['seed']}): no plateau",
+                f"tau_0' <= 1 and J({s['control_time']:g}) / J_0 <= 1e-2",
+                f"tau_0' {r['tau_loss']:.3g}, ratio {r['final_loss'] / r['initial_loss']:.3g}",
+                bool(r["tau_loss"] <= 1 and r["final_loss"] <= 1e-2 * r["initial_loss"]),
+            )
+        )
     return out
 
 
@@ -137,14 +192,15 @@ def figure(rows, s, path):
     fig, ax = new_figure(1, 4)
     a, b, c, d = ax[0]
     two = select(rows, kind="bump", width=min(distinct(select(rows, kind="bump"), "width")), seed=s["seed"])
-    memories = [r["memory"] for r in two]
     for r, color in zip(two, colors(len(two))):
         a.plot(r["times"][1:], r["loss"][1:], color=color, label=f"1/omega = {r['memory']:g}")
         b.plot(r["times"][1:], r["grad_norm"][1:], color=color)
         d.plot(r["times"][1:], r["min_rate"][1:], color=color)
     for r in select(rows, kind="control", seed=s["seed"]):
         a.plot(r["times"][1:], r["loss"][1:], "k--", label=f"exp-sum control (m={r['width']})")
-    a.set(xscale="log", yscale="log", xlabel="flow time", ylabel="J", title=f"loss, m = {two[0]['width'] if two else ''}")
+    a.set(
+        xscale="log", yscale="log", xlabel="flow time", ylabel="J", title=f"loss, m = {two[0]['width'] if two else ''}"
+    )
     a.legend(fontsize=6)
     b.set(xscale="log", yscale="log", xlabel="flow time", ylabel="|grad J|", title="gradient norm")
     d.set(xscale="log", xlabel="flow time", ylabel="min_i w_i", title="slowest decay rate")

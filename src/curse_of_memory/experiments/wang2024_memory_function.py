@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from curse_of_memory.diagnostics.memory_function import memory_function
+from curse_of_memory.diagnostics.memory_function import as_float64, memory_function
 from curse_of_memory.experiments import checks
 from curse_of_memory.experiments.claims import at_least, at_most
 from curse_of_memory.experiments.experiment import Claim, Experiment
@@ -27,8 +27,18 @@ from curse_of_memory.tasks import memory_task
 from curse_of_memory.training import train_ensemble
 
 NONLINEAR = {"tanh": elman_rnn, "gru": gru, "lstm": lstm}
-COMMON = {"T": 1024, "draws": 20, "scales": [0.1, 1.0, 10.0], "width": 64, "layers": [1, 2],
-          "train_width": 32, "train_T": 100, "train_rate": 0.2, "train_lr": 3e-3, "train_batch": 32}
+COMMON = {
+    "T": 1024,
+    "draws": 20,
+    "scales": [0.1, 1.0, 10.0],
+    "width": 64,
+    "layers": [1, 2],
+    "train_width": 32,
+    "train_T": 100,
+    "train_rate": 0.2,
+    "train_lr": 3e-3,
+    "train_batch": 32,
+}
 PROFILES = {"quick": {**COMMON, "train_steps": 300}, "full": {**COMMON, "train_steps": 3000}}
 
 
@@ -70,8 +80,19 @@ def validate(s):
 
 
 def units(s):
-    keep = ("T", "draws", "scales", "width", "layers", "train_width", "train_T", "train_rate", "train_lr",
-            "train_batch", "train_steps")
+    keep = (
+        "T",
+        "draws",
+        "scales",
+        "width",
+        "layers",
+        "train_width",
+        "train_T",
+        "train_rate",
+        "train_lr",
+        "train_batch",
+        "train_steps",
+    )
     return [{"kind": kind, "seed": s["seed"], **{k: s[k] for k in keep}} for kind in ("random", "trained")]
 
 
@@ -92,34 +113,36 @@ def _linear_rows(models, c, key, trained):
     return rows
 
 
-def _to64(model):
-    return jax.tree.map(lambda v: jnp.asarray(v, jnp.float64) if eqx.is_inexact_array(v) else v, model)
-
-
 def run_random(c, progress):
     key = jax.random.PRNGKey(c["seed"])
     keys = jax.random.split(key, 8)
     with jax.enable_x64(True):
-        diag = _to64(lru(keys[0], 1, 1, c["width"], nu_min=0.9, nu_max=0.999))
-        dense = _to64(linear_rnn(keys[1], 1, 1, c["width"]))
-        cont = _to64(exp_sum_teacher(keys[2], width=8))
-        ssm = _to64(stable_ssm_layer(keys[3], 1, c["width"], parametrization="best"))
-
-        def ssm_fn(x):
-            return ssm(x)
+        diag = as_float64(lru(keys[0], 1, 1, c["width"], nu_min=0.9, nu_max=0.999))
+        dense = as_float64(linear_rnn(keys[1], 1, 1, c["width"]))
+        cont = as_float64(exp_sum_teacher(keys[2], width=8))
+        ssm = as_float64(stable_ssm_layer(keys[3], 1, c["width"], parametrization="best"))
 
         def ssm_kernel(T):
             return ssm.kernel(T)[:, 0].at[0].add(ssm.D[0])
 
-        linear = {"LRU (diagonal)": (diag, diag), "dense linear RNN": (dense, dense),
-                  "continuous linear RNN": (cont, cont)}
+        linear = {
+            "LRU (diagonal)": (diag, diag),
+            "dense linear RNN": (dense, dense),
+            "continuous linear RNN": (cont, cont),
+        }
         rows = _linear_rows(linear, c, keys[4], trained=False)
-        rows.append(_row("S4D-like (best)", "s4d", memory_function(ssm_fn, 1, key=keys[4], T=c["T"], draws=c["draws"]),
-                         np.asarray(ssm_kernel(c["T"]))))
+        rows.append(
+            _row(
+                "S4D-like (best)",
+                "s4d",
+                memory_function(ssm, 1, key=keys[4], T=c["T"], draws=c["draws"]),
+                np.asarray(ssm_kernel(c["T"])),
+            )
+        )
         progress(0.3)
         for i, kind in enumerate(NONLINEAR):
             for layers in c["layers"]:
-                stack = _to64(random_stack(kind, jax.random.fold_in(keys[5], 10 * i + layers), c["width"], layers))
+                stack = as_float64(random_stack(kind, jax.random.fold_in(keys[5], 10 * i + layers), c["width"], layers))
                 m = memory_function(stack, 1, key=keys[6], T=c["T"], draws=c["draws"], scales=c["scales"])
                 rows.append(_row(f"{kind} x{layers}", kind, m))
         progress(1.0)
@@ -127,9 +150,12 @@ def run_random(c, progress):
 
 
 def _train(init, c):
-    task = memory_task("exp", c["train_T"], mode="sample", input_std=1.0, batch_size=c["train_batch"], rate=c["train_rate"])
-    result = train_ensemble(task, init, seeds=[c["seed"]], learning_rates=[c["train_lr"]], steps=c["train_steps"],
-                            validation_batches=1)
+    task = memory_task(
+        "exp", c["train_T"], mode="sample", input_std=1.0, batch_size=c["train_batch"], rate=c["train_rate"]
+    )
+    result = train_ensemble(
+        task, init, seeds=[c["seed"]], learning_rates=[c["train_lr"]], steps=c["train_steps"], validation_batches=1
+    )
     model = jax.tree.map(lambda v: v[0, 0] if eqx.is_array(v) else v, result.models)
     return model, float(result.epoch_loss[0, 0, 0]), float(result.final_loss[0, 0])
 
@@ -138,20 +164,25 @@ def run_trained(c, progress):
     w = c["train_width"]
     rows = []
     for i, kind in enumerate(NONLINEAR):
+
         def init(key, kind=kind):
             k_s, k_c = jax.random.split(key)
             return WithReadout(random_stack(kind, k_s, w, 1), jax.random.normal(k_c, (1, w)) / jnp.sqrt(w))
 
         model, first, last = _train(init, c)
         with jax.enable_x64(True):
-            m = memory_function(_to64(model), 1, key=jax.random.PRNGKey(c["seed"]), T=c["T"], draws=c["draws"], scales=c["scales"])
+            m = memory_function(
+                as_float64(model), 1, key=jax.random.PRNGKey(c["seed"]), T=c["T"], draws=c["draws"], scales=c["scales"]
+            )
         rows.append({**_row(f"{kind} (trained)", kind, m, trained=True), "first_loss": first, "final_loss": last})
         progress((i + 1) / 4)
     model, first, last = _train(lambda key: lru(key, 1, 1, w), c)
     with jax.enable_x64(True):
-        trained = _to64(model)
-        rows += [{**r, "first_loss": first, "final_loss": last}
-                 for r in _linear_rows({"LRU (trained)": (trained, trained)}, c, jax.random.PRNGKey(c["seed"]), trained=True)]
+        trained = as_float64(model)
+        rows += [
+            {**r, "first_loss": first, "final_loss": last}
+            for r in _linear_rows({"LRU (trained)": (trained, trained)}, c, jax.random.PRNGKey(c["seed"]), trained=True)
+        ]
     return rows
 
 
@@ -166,7 +197,7 @@ def decay_fit(memory):
     amplified by the division by small probe scales); the fit runs from the peak to the first
     value within 100x of it."""
     m = np.asarray(memory)
-    floor = max(float(np.median(m[-(m.size // 10):])), 1e-300)
+    floor = max(float(np.median(m[-(m.size // 10) :])), 1e-300)
     peak = int(np.argmax(m))
     below = np.nonzero(m[peak:] < 100 * floor)[0]
     end = peak + (below[0] if below.size else m.size - peak)
@@ -183,20 +214,37 @@ def claims(rows, s):
     out = []
     linear = [r for r in rows if r["family"] == "linear"]
     for key, label in (("memory", "Heaviside"), ("impulse", "impulse")):
-        err = max(float(np.max(np.abs(np.asarray(r[key]) - np.asarray(r["kernel_abs"]))) / np.max(r["kernel_abs"])) for r in linear)
-        out.append(at_most(f"E4.1 {label} memory of {len(linear)} linear models vs |rho_hat| (max relative error)", err, 1e-10))
+        err = max(
+            float(np.max(np.abs(np.asarray(r[key]) - np.asarray(r["kernel_abs"]))) / np.max(r["kernel_abs"]))
+            for r in linear
+        )
+        out.append(
+            at_most(f"E4.1 {label} memory of {len(linear)} linear models vs |rho_hat| (max relative error)", err, 1e-10)
+        )
     for r in rows:
         if r["family"] in NONLINEAR and not r["trained"]:
             r2, t_small = decay_fit(r["memory"])
-            out.append(Claim(f"E4.2 {r['model']} (random): exponential forgetting",
-                             "M < 1e-10 max M by t = 300, R^2 of log M vs t > 0.9",
-                             f"t = {t_small:g}, R^2 = {r2:.3f}", bool(t_small <= 300 and r2 > 0.9)))
+            out.append(
+                Claim(
+                    f"E4.2 {r['model']} (random): exponential forgetting",
+                    "M < 1e-10 max M by t = 300, R^2 of log M vs t > 0.9",
+                    f"t = {t_small:g}, R^2 = {r2:.3f}",
+                    bool(t_small <= 300 and r2 > 0.9),
+                )
+            )
     for r in select(rows, family="s4d"):
         m = np.asarray(r["memory"])
         out.append(at_least("E4.3 S4D-like layer: M(1000) / max M", float(m[1000] / m.max()), 1e-6))
     for r in rows:
         if r["trained"]:
-            out.append(Claim(f"{r['model']}: trained (loss first epoch -> last)", "reported", f"{r['first_loss']:.3g} -> {r['final_loss']:.3g}", True))
+            out.append(
+                Claim(
+                    f"{r['model']}: trained (loss first epoch -> last)",
+                    "reported",
+                    f"{r['first_loss']:.3g} -> {r['final_loss']:.3g}",
+                    True,
+                )
+            )
     return out
 
 
@@ -207,9 +255,16 @@ def figure(rows, s, path):
         t = np.arange(len(r["memory"]))
         m = np.maximum(np.asarray(r["memory"]), 1e-18)
         target = c if r["trained"] else (a if r["family"] in ("linear", "s4d") else b)
-        line, = target.plot(t, m, label=r["model"], lw=1)
-        if r.get("kernel_abs") is not None:
-            target.plot(t[::64], np.maximum(np.asarray(r["kernel_abs"])[::64], 1e-18), "o", color=line.get_color(), mfc="none", ms=3)
+        (line,) = target.plot(t, m, label=r["model"], lw=1)
+        if np.ndim(r.get("kernel_abs")) == 1:  # linear and S4D rows (others read back as null)
+            target.plot(
+                t[::64],
+                np.maximum(np.asarray(r["kernel_abs"])[::64], 1e-18),
+                "o",
+                color=line.get_color(),
+                mfc="none",
+                ms=3,
+            )
     for axis, title in ((a, "linear / S4D (o: |rho_hat|)"), (b, "random nonlinear"), (c, "trained")):
         axis.set(yscale="log", xlabel="t", ylabel="memory function M(t)", title=title, ylim=(1e-18, None))
         axis.legend(fontsize=6)

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from curse_of_memory.experiments import checks
-from curse_of_memory.experiments.claims import at_least, at_most
+from curse_of_memory.experiments.claims import at_most
 from curse_of_memory.experiments.experiment import Claim, Experiment
 from curse_of_memory.experiments.plotting import new_figure, save
 from curse_of_memory.experiments.table import column, distinct, select
@@ -39,8 +39,15 @@ from curse_of_memory.training import train_ensemble
 LEARNING_RATES = [5.0, 0.5, 0.05, 5e-3, 5e-4, 5e-5, 5e-6]
 GRIDS = {"direct": (-3.0, -0.05), "exp": (-3.0, 3.0), "softplus": (-3.0, 3.0), "best": (0.05, 3.0)}
 DISCRETE_GRIDS = {**GRIDS, "direct": (-0.9, 0.9)}
-COMMON = {"tasks": ["lf_pol", "digits"], "parametrizations": list(STABLE_PARAMETRIZATIONS),
-          "learning_rates": LEARNING_RATES, "best_a": 1.0, "best_b": 0.1, "T": 100, "evaluation_size": 1024}
+COMMON = {
+    "tasks": ["lf_pol", "digits"],
+    "parametrizations": list(STABLE_PARAMETRIZATIONS),
+    "learning_rates": LEARNING_RATES,
+    "best_a": 1.0,
+    "best_b": 0.1,
+    "T": 100,
+    "evaluation_size": 1024,
+}
 PROFILES = {
     "quick": {**COMMON, "channels": 16, "state_size": 16, "seeds": 2, "steps": 300, "batch_size": 64},
     "full": {**COMMON, "channels": 64, "state_size": 64, "seeds": 3, "steps": 3000, "batch_size": 128},
@@ -51,8 +58,12 @@ def validate(s):
     for name in ("channels", "seeds", "steps", "batch_size", "T", "evaluation_size"):
         checks.positive_int(name, s[name])
     checks.require(s["steps"] % 100 == 0, "steps", "a multiple of 100", s["steps"])
-    checks.require(isinstance(s["state_size"], int) and s["state_size"] >= 2 and s["state_size"] % 2 == 0,
-                   "state_size", "an even integer >= 2", s["state_size"])
+    checks.require(
+        isinstance(s["state_size"], int) and s["state_size"] >= 2 and s["state_size"] % 2 == 0,
+        "state_size",
+        "an even integer >= 2",
+        s["state_size"],
+    )
     checks.positive_number("learning_rates", s["learning_rates"])
     checks.positive_number("best_a", s["best_a"])
     checks.positive_number("best_b", s["best_b"])
@@ -62,11 +73,24 @@ def validate(s):
 
 
 def units(s):
-    keep = ("learning_rates", "channels", "state_size", "steps", "batch_size", "best_a", "best_b", "T", "evaluation_size")
+    keep = (
+        "learning_rates",
+        "channels",
+        "state_size",
+        "steps",
+        "batch_size",
+        "best_a",
+        "best_b",
+        "T",
+        "evaluation_size",
+    )
     seeds = list(range(s["seed"], s["seed"] + s["seeds"]))
     scales = [{"kind": "scales", "best_a": s["best_a"], "best_b": s["best_b"]}]
-    return scales + [{"kind": "sweep", "task": t, "parametrization": p, "seeds": seeds, **{k: s[k] for k in keep}}
-                     for t in s["tasks"] for p in s["parametrizations"]]
+    return scales + [
+        {"kind": "sweep", "task": t, "parametrization": p, "seeds": seeds, **{k: s[k] for k in keep}}
+        for t in s["tasks"]
+        for p in s["parametrizations"]
+    ]
 
 
 def scale_rows(c):
@@ -82,20 +106,36 @@ def scale_rows(c):
                 derivative = jax.vmap(jax.grad(lambda v: f(name, v, **kw)))(w)
                 auto = jnp.abs(derivative) / denominator(f(name, w, **kw))
                 exact = closed(name, w, **kw)
-                rows.append({"kind": "scales", "parametrization": name, "variant": variant, "w": w.tolist(),
-                             "scale": exact.tolist(), "max_relative_error": float(jnp.max(jnp.abs(exact / auto - 1)))})
+                rows.append(
+                    {
+                        "kind": "scales",
+                        "parametrization": name,
+                        "variant": variant,
+                        "w": w.tolist(),
+                        "scale": exact.tolist(),
+                        "max_relative_error": float(jnp.max(jnp.abs(exact / auto - 1))),
+                    }
+                )
     return rows
 
 
 def _init(key, task, channels, state_size, parametrization, a, b):
     d_out, pool = (10, True) if task == "digits" else (1, False)
-    return stable_ssm(key, 1, d_out, channels=channels, state_size=state_size, parametrization=parametrization,
-                      pool=pool, a=a, b=b)
+    return stable_ssm(
+        key, 1, d_out, channels=channels, state_size=state_size, parametrization=parametrization, pool=pool, a=a, b=b
+    )
 
 
 def sweep_rows(c, progress):
-    init = partial(_init, task=c["task"], channels=c["channels"], state_size=c["state_size"],
-                   parametrization=c["parametrization"], a=c["best_a"], b=c["best_b"])
+    init = partial(
+        _init,
+        task=c["task"],
+        channels=c["channels"],
+        state_size=c["state_size"],
+        parametrization=c["parametrization"],
+        a=c["best_a"],
+        b=c["best_b"],
+    )
     if c["task"] == "digits":
         task, evaluate = sequential_digits(batch_size=c["batch_size"])
         held_out = (evaluate.images, evaluate.labels)
@@ -105,8 +145,15 @@ def sweep_rows(c, progress):
         held_out = evaluate.sample(jax.random.PRNGKey(987654))
     loss = eqx.filter_jit(lambda m: evaluate.loss(m, held_out))
     initial = [float(loss(init(jax.random.PRNGKey(s)))) for s in c["seeds"]]
-    result = train_ensemble(task, init, seeds=c["seeds"], learning_rates=c["learning_rates"], steps=c["steps"],
-                            validation_batches=1, on_progress=lambda done, total: progress(done / total))
+    result = train_ensemble(
+        task,
+        init,
+        seeds=c["seeds"],
+        learning_rates=c["learning_rates"],
+        steps=c["steps"],
+        validation_batches=1,
+        on_progress=lambda done, total: progress(done / total),
+    )
     rows = []
     for i, seed in enumerate(c["seeds"]):
         for j, lr in enumerate(c["learning_rates"]):
@@ -114,10 +161,21 @@ def sweep_rows(c, progress):
             final = float(loss(model))
             accuracy = float(eqx.filter_jit(evaluate.accuracy)(model)) if c["task"] == "digits" else float("nan")
             nonfinite = bool(result.diverged[i, j]) or not np.isfinite(final)
-            rows.append({"kind": "sweep", "task": c["task"], "parametrization": c["parametrization"], "seed": seed, "lr": lr,
-                         "initial_loss": initial[i], "final_loss": final, "accuracy": accuracy,
-                         "nonfinite": nonfinite, "diverged": nonfinite or final > initial[i],
-                         "epoch_loss": result.epoch_loss[i, j].tolist()})
+            rows.append(
+                {
+                    "kind": "sweep",
+                    "task": c["task"],
+                    "parametrization": c["parametrization"],
+                    "seed": seed,
+                    "lr": lr,
+                    "initial_loss": initial[i],
+                    "final_loss": final,
+                    "accuracy": accuracy,
+                    "nonfinite": nonfinite,
+                    "diverged": nonfinite or final > initial[i],
+                    "epoch_loss": result.epoch_loss[i, j].tolist(),
+                }
+            )
     return rows
 
 
@@ -128,8 +186,13 @@ def run_unit(c, progress):
 def lr_table(rows, task, p):
     """{lr: (diverged in any seed, median final loss)}."""
     runs = select(rows, kind="sweep", task=task, parametrization=p)
-    return {lr: (any(r["diverged"] for r in select(runs, lr=lr)), float(np.median(column(select(runs, lr=lr), "final_loss"))))
-            for lr in distinct(runs, "lr")}
+    return {
+        lr: (
+            any(r["diverged"] for r in select(runs, lr=lr)),
+            float(np.median(column(select(runs, lr=lr), "final_loss"))),
+        )
+        for lr in distinct(runs, "lr")
+    }
 
 
 def largest_stable_lr(table):
@@ -139,44 +202,86 @@ def largest_stable_lr(table):
 
 def claims(rows, s):
     scales = select(rows, kind="scales")
-    out = [at_most(f"gradient scales: closed forms vs autodiff ({len(scales)} maps x variants, max relative error)",
-                   max(column(scales, "max_relative_error")), 1e-10)]
+    out = [
+        at_most(
+            f"gradient scales: closed forms vs autodiff ({len(scales)} maps x variants, max relative error)",
+            max(column(scales, "max_relative_error")),
+            1e-10,
+        )
+    ]
     for task in distinct(select(rows, kind="sweep"), "task"):
-        tables = {p: lr_table(rows, task, p) for p in distinct(select(rows, kind="sweep", task=task), "parametrization")}
+        tables = {
+            p: lr_table(rows, task, p) for p in distinct(select(rows, kind="sweep", task=task), "parametrization")
+        }
         if {"best", "direct"} <= set(tables):
             best, direct = tables["best"], tables["direct"]
             bad = [lr for lr, (div, _) in direct.items() if div]
-            finite = all(not any(r["nonfinite"] for r in select(rows, kind="sweep", task=task, parametrization="best", lr=lr)) for lr in bad)
+            finite = all(
+                not any(r["nonfinite"] for r in select(rows, kind="sweep", task=task, parametrization="best", lr=lr))
+                for lr in bad
+            )
             trained = [lr for lr in bad if not best[lr][0]]
-            out.append(Claim(f"E6.1 {task}: best stays finite wherever direct diverges, and trains at some such lr",
-                             "best finite at every lr where direct diverges; >= 1 lr with direct diverged, best not",
-                             f"direct diverges at {bad}; best trains at {trained}", bool(finite and trained)))
+            out.append(
+                Claim(
+                    f"E6.1 {task}: best stays finite wherever direct diverges, and trains at some such lr",
+                    "best finite at every lr where direct diverges; >= 1 lr with direct diverged, best not",
+                    f"direct diverges at {bad}; best trains at {trained}",
+                    bool(finite and trained),
+                )
+            )
             lbest = largest_stable_lr(best)
             others = {p: largest_stable_lr(t) for p, t in tables.items()}
-            out.append(Claim(f"E6.2 {task}: best's largest non-diverging lr >= every other's, and >= 10x direct's",
-                             ">= all, >= 10 x direct", ", ".join(f"{p} {v:g}" for p, v in others.items()),
-                             bool(all(lbest >= v for v in others.values()) and lbest >= 10 * others["direct"])))
+            out.append(
+                Claim(
+                    f"E6.2 {task}: best's largest non-diverging lr >= every other's, and >= 10x direct's",
+                    ">= all, >= 10 x direct",
+                    ", ".join(f"{p} {v:g}" for p, v in others.items()),
+                    bool(all(lbest >= v for v in others.values()) and lbest >= 10 * others["direct"]),
+                )
+            )
         if {"best", "exp", "softplus"} <= set(tables):
             own_best = {p: min(v[1] for v in tables[p].values() if np.isfinite(v[1])) for p in ("exp", "softplus")}
-            degraded = [lr for lr in sorted(tables["exp"]) if all(not np.isfinite(tables[p][lr][1]) or tables[p][lr][1] > 5 * own_best[p]
-                                                                  for p in ("exp", "softplus")) and lr >= max(
-                lr2 for lr2 in tables["exp"] if tables["exp"][lr2][1] == own_best["exp"])]
+            degraded = [
+                lr
+                for lr in sorted(tables["exp"])
+                if all(
+                    not np.isfinite(tables[p][lr][1]) or tables[p][lr][1] > 5 * own_best[p] for p in ("exp", "softplus")
+                )
+                and lr >= max(lr2 for lr2 in tables["exp"] if tables["exp"][lr2][1] == own_best["exp"])
+            ]
             if degraded:
                 lr = degraded[0]
                 b_loss = tables["best"][lr][1]
                 ok = all(b_loss < tables[p][lr][1] for p in ("exp", "softplus"))
-                measured = f"lr {lr:g}: best {b_loss:.3g}, exp {tables['exp'][lr][1]:.3g}, softplus {tables['softplus'][lr][1]:.3g}"
+                others = f"exp {tables['exp'][lr][1]:.3g}, softplus {tables['softplus'][lr][1]:.3g}"
+                measured = f"lr {lr:g}: best {b_loss:.3g}, {others}"
             else:
                 ok, measured = False, "no lr above their best degrades both exp and softplus"
-            out.append(Claim(f"E6.3 {task}: where exp and softplus degrade (> 5x their best), best is below both", "best lowest",
-                             measured, bool(ok)))
-        finite_best = {p: min((v[1] for v in t.values() if np.isfinite(v[1]) and not v[0]), default=np.inf) for p, t in tables.items()}
+            out.append(
+                Claim(
+                    f"E6.3 {task}: where exp and softplus degrade (> 5x their best), best is below both",
+                    "best lowest",
+                    measured,
+                    bool(ok),
+                )
+            )
+        finite_best = {
+            p: min((v[1] for v in t.values() if np.isfinite(v[1]) and not v[0]), default=np.inf)
+            for p, t in tables.items()
+        }
         values = np.array(list(finite_best.values()))
-        out.append(Claim(f"E6.4 {task}: losses at each map's own best lr within a factor 1.5",
-                         "max / min <= 1.5", ", ".join(f"{p} {v:.3g}" for p, v in finite_best.items()),
-                         bool(np.all(np.isfinite(values)) and values.max() <= 1.5 * values.min())))
+        out.append(
+            Claim(
+                f"E6.4 {task}: losses at each map's own best lr within a factor 1.5",
+                "max / min <= 1.5",
+                ", ".join(f"{p} {v:.3g}" for p, v in finite_best.items()),
+                bool(np.all(np.isfinite(values)) and values.max() <= 1.5 * values.min()),
+            )
+        )
     diverged = select(rows, kind="sweep", diverged=True)
-    out.append(Claim("diverged runs (kept, reported)", "any", f"{len(diverged)} of {len(select(rows, kind='sweep'))}", True))
+    out.append(
+        Claim("diverged runs (kept, reported)", "any", f"{len(diverged)} of {len(select(rows, kind='sweep'))}", True)
+    )
     return out
 
 
@@ -193,12 +298,17 @@ def figure(rows, s, path):
             table = lr_table(rows, task, p)
             lrs = sorted(table)
             losses = np.array([table[lr][1] for lr in lrs])
-            line, = axis.plot(lrs, np.where(np.isfinite(losses), losses, np.nan), "o-", label=p)
+            (line,) = axis.plot(lrs, np.where(np.isfinite(losses), losses, np.nan), "o-", label=p)
             div = [lr for lr in lrs if table[lr][0]]
             top = np.nanmax(np.where(np.isfinite(losses), losses, np.nan)) if np.any(np.isfinite(losses)) else 1.0
             axis.plot(div, [top] * len(div), "x", color=line.get_color(), ms=8)
-        axis.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="median held-out loss (x: diverged)",
-                 title=f"{task}: Re A starts at -0.5")
+        axis.set(
+            xscale="log",
+            yscale="log",
+            xlabel="learning rate",
+            ylabel="median held-out loss (x: diverged)",
+            title=f"{task}: Re A starts at -0.5",
+        )
         axis.legend(fontsize=7)
     save(fig, path)
 

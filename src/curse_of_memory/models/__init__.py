@@ -15,8 +15,8 @@ from curse_of_memory.models.diagonal_rnn import (
     diagonal_rnn,
     lru,
 )
-from curse_of_memory.models.elman import ElmanRNN, elman_rnn
 from curse_of_memory.models.eigenvalue_init import remap_eigenvalues, ring_uniform
+from curse_of_memory.models.elman import ElmanRNN, elman_rnn
 from curse_of_memory.models.gru import GRU, gru
 from curse_of_memory.models.linear_rnn import LinearRNN, linear_rnn
 from curse_of_memory.models.lstm import LSTM, lstm

@@ -20,8 +20,8 @@ from jax import Array
 from curse_of_memory.parametrizations.stable import (
     BEST_A,
     BEST_B,
-    check_stable_parametrization,
     check_reachable,
+    check_stable_parametrization,
     continuous_decay,
     continuous_raw,
 )
@@ -37,8 +37,10 @@ def check_hurwitz(W) -> None:
     """Raise ValueError unless every eigenvalue of W has a negative real part."""
     top = float(np.max(np.real(np.linalg.eigvals(np.asarray(W, np.float64)))))
     if not top < 0:
-        raise ValueError(f"W must be Hurwitz (all eigenvalues with Re < 0) for a stable continuous-time "
-                         f"RNN; its largest real part is {top:.4g}")
+        raise ValueError(
+            f"W must be Hurwitz (all eigenvalues with Re < 0) for a stable continuous-time "
+            f"RNN; its largest real part is {top:.4g}"
+        )
 
 
 class ContinuousLinearRNN(eqx.Module):
@@ -119,8 +121,9 @@ class DecaySumRNN(eqx.Module):
         return causal_convolution(self.kernel(x.shape[0]), x)
 
 
-def decay_sum_rnn(rates, c, *, parametrization: str = "softplus", dt: float = 1.0,
-                  a: float = BEST_A, b: float = BEST_B) -> DecaySumRNN:
+def decay_sum_rnn(
+    rates, c, *, parametrization: str = "softplus", dt: float = 1.0, a: float = BEST_A, b: float = BEST_B
+) -> DecaySumRNN:
     """The diagonal model with decay rates `rates` (> 0, i.e. real parts -rates) and
     coefficients c, stored through `parametrization`."""
     check_stable_parametrization(parametrization)
@@ -134,8 +137,16 @@ def decay_sum_rnn(rates, c, *, parametrization: str = "softplus", dt: float = 1.
     return DecaySumRNN(continuous_raw(parametrization, -rates, a=a, b=b), c, parametrization, dt, a, b)
 
 
-def random_decay_sum_rnn(key: Array, width: int, *, parametrization: str = "softplus", dt: float = 1.0,
-                         min_rate: float = 0.01, max_rate: float = 1.0, scale: float = 0.1) -> DecaySumRNN:
+def random_decay_sum_rnn(
+    key: Array,
+    width: int,
+    *,
+    parametrization: str = "softplus",
+    dt: float = 1.0,
+    min_rate: float = 0.01,
+    max_rate: float = 1.0,
+    scale: float = 0.1,
+) -> DecaySumRNN:
     """Decay rates log-uniform in [min_rate, max_rate], c ~ N(0, scale^2 / m)."""
     check_width(width)
     k_r, k_c = jax.random.split(key)

@@ -40,8 +40,16 @@ class ElmanRNN(eqx.Module):
 def elman_rnn(key: Array, d_in: int, d_hidden: int) -> ElmanRNN:
     """PyTorch's default initialization: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
     bound = 1 / jnp.sqrt(d_hidden)
-    shapes = {"weight_ih": (d_hidden, d_in), "weight_hh": (d_hidden, d_hidden),
-              "bias_ih": (d_hidden,), "bias_hh": (d_hidden,)}
+    shapes = {
+        "weight_ih": (d_hidden, d_in),
+        "weight_hh": (d_hidden, d_hidden),
+        "bias_ih": (d_hidden,),
+        "bias_hh": (d_hidden,),
+    }
     keys = jax.random.split(key, len(shapes))
-    return ElmanRNN(**{name: jax.random.uniform(k, shape, minval=-bound, maxval=bound)
-                       for k, (name, shape) in zip(keys, shapes.items())})
+    return ElmanRNN(
+        **{
+            name: jax.random.uniform(k, shape, minval=-bound, maxval=bound)
+            for k, (name, shape) in zip(keys, shapes.items())
+        }
+    )

@@ -94,13 +94,24 @@ class StableSSM(eqx.Module):
 def _linear(key, d_out, d_in):
     bound = 1 / jnp.sqrt(d_in)
     k_w, k_b = jax.random.split(key)
-    return (jax.random.uniform(k_w, (d_out, d_in), minval=-bound, maxval=bound),
-            jax.random.uniform(k_b, (d_out,), minval=-bound, maxval=bound))
+    return (
+        jax.random.uniform(k_w, (d_out, d_in), minval=-bound, maxval=bound),
+        jax.random.uniform(k_b, (d_out,), minval=-bound, maxval=bound),
+    )
 
 
-def stable_ssm_layer(key: Array, channels: int, state_size: int = 64, *, parametrization: str = "best",
-                     initial_real_part: float = INITIAL_REAL_PART, dt_min: float = 1e-3, dt_max: float = 1e-1,
-                     a: float = BEST_A, b: float = BEST_B) -> StableSSMLayer:
+def stable_ssm_layer(
+    key: Array,
+    channels: int,
+    state_size: int = 64,
+    *,
+    parametrization: str = "best",
+    initial_real_part: float = INITIAL_REAL_PART,
+    dt_min: float = 1e-3,
+    dt_max: float = 1e-1,
+    a: float = BEST_A,
+    b: float = BEST_B,
+) -> StableSSMLayer:
     """One layer with H = channels and N = state_size (even: N/2 conjugate pairs)."""
     check_width(channels)
     check_stable_parametrization(parametrization)
@@ -124,17 +135,31 @@ def stable_ssm_layer(key: Array, channels: int, state_size: int = 64, *, paramet
     )
 
 
-def stable_ssm(key: Array, d_in: int, d_out: int, *, channels: int = 64, state_size: int = 64,
-               parametrization: str = "best", pool: bool = False, **layer_kwargs) -> StableSSM:
+def stable_ssm(
+    key: Array,
+    d_in: int,
+    d_out: int,
+    *,
+    channels: int = 64,
+    state_size: int = 64,
+    parametrization: str = "best",
+    pool: bool = False,
+    **layer_kwargs,
+) -> StableSSM:
     """The one-layer StableSSM model (module docstring)."""
     k_enc, k_layer, k_mix, k_dec = jax.random.split(key, 4)
     enc_w, enc_b = _linear(k_enc, channels, d_in)
     mix_w, mix_b = _linear(k_mix, 2 * channels, channels)
     dec_w, dec_b = _linear(k_dec, d_out, channels)
     return StableSSM(
-        encoder_w=enc_w, encoder_b=enc_b,
+        encoder_w=enc_w,
+        encoder_b=enc_b,
         layer=stable_ssm_layer(k_layer, channels, state_size, parametrization=parametrization, **layer_kwargs),
-        mix_w=mix_w, mix_b=mix_b,
-        norm_scale=jnp.ones(channels), norm_bias=jnp.zeros(channels),
-        decoder_w=dec_w, decoder_b=dec_b, pool=pool,
+        mix_w=mix_w,
+        mix_b=mix_b,
+        norm_scale=jnp.ones(channels),
+        norm_bias=jnp.zeros(channels),
+        decoder_w=dec_w,
+        decoder_b=dec_b,
+        pool=pool,
     )

@@ -7,6 +7,12 @@ from curse_of_memory.parametrizations.eigenvalues import (
     opt_angle_scale,
     softplus_inverse,
 )
+from curse_of_memory.parametrizations.normalization import (
+    NORMALIZATIONS,
+    gamma,
+    init_learned_gamma,
+    l2_gamma,
+)
 from curse_of_memory.parametrizations.stable import (
     STABLE_PARAMETRIZATIONS,
     continuous_decay,
@@ -14,12 +20,6 @@ from curse_of_memory.parametrizations.stable import (
     continuous_raw,
     discrete_eigenvalue,
     discrete_gradient_scale,
-)
-from curse_of_memory.parametrizations.normalization import (
-    NORMALIZATIONS,
-    gamma,
-    init_learned_gamma,
-    l2_gamma,
 )
 
 __all__ = [

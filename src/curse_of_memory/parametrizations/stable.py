@@ -3,12 +3,12 @@
 A trainable real w becomes the real part f(w) of a continuous-time eigenvalue (dh/dt = f(w) h)
 or a discrete eigenvalue lambda(w) (h_{k+1} = lambda h_k):
 
-| name     | f(w) (continuous)       | |f'|/f^2                               | lambda(w) (discrete) | |lambda'|/(1-lambda)^2          |
-| -------- | ----------------------- | -------------------------------------- | -------------------- | ------------------------------- |
-| direct   | w (stable iff w < 0)    | 1/w^2                                  | w                    | 1/(1-w)^2                       |
-| exp      | -e^w (S4, S4D)          | e^-w                                   | exp(-e^w) (the LRU)  | e^w e^{-e^w}/(1-e^{-e^w})^2     |
-| softplus | -log(1+e^w) (S5)        | e^w/((1+e^w) log^2(1+e^w))             | 1/(1+e^w)            | e^-w                            |
-| best     | -1/(a w^2 + b)          | 2 a |w|                                | 1 - 1/(a w^2 + b)    | 2 a |w|                         |
+| name     | f(w) (continuous)    | |f'|/f^2                   | lambda(w) (discrete) | |lambda'|/(1-lambda)^2      |
+| -------- | -------------------- | -------------------------- | -------------------- | --------------------------- |
+| direct   | w (stable iff w < 0) | 1/w^2                      | w                    | 1/(1-w)^2                   |
+| exp      | -e^w (S4, S4D)       | e^-w                       | exp(-e^w) (the LRU)  | e^w e^{-e^w}/(1-e^{-e^w})^2 |
+| softplus | -log(1+e^w) (S5)     | e^w/((1+e^w) log^2(1+e^w)) | 1/(1+e^w)            | e^-w                        |
+| best     | -1/(a w^2 + b)       | 2 a |w|                    | 1 - 1/(a w^2 + b)    | 2 a |w|                     |
 
 The gradient scale bounds |d loss / dw| (Thm 3.6): it is the integral of t e^{f t} (1/f^2) or
 the sum of k lambda^{k-1} (1/(1-lambda)^2) times |f'| or |lambda'|. "best" is the map whose

@@ -37,7 +37,9 @@ class SequentialDigits(eqx.Module):
         return jnp.mean(jnp.argmax(logits, axis=-1) == self.labels)
 
 
-def sequential_digits(*, batch_size: int = 128, test_fraction: float = 0.2, split_seed: int = 0) -> tuple[SequentialDigits, SequentialDigits]:
+def sequential_digits(
+    *, batch_size: int = 128, test_fraction: float = 0.2, split_seed: int = 0
+) -> tuple[SequentialDigits, SequentialDigits]:
     """(train, test) tasks; the test task's `loss(model, (test.images, test.labels))` is the test loss."""
     from sklearn.datasets import load_digits
 
@@ -52,6 +54,8 @@ def sequential_digits(*, batch_size: int = 128, test_fraction: float = 0.2, spli
     test, train = order[:n_test], order[n_test:]
     mean, std = x[train].mean(), x[train].std()
     x = (x - mean) / std
+
     def make(idx):
         return SequentialDigits(jnp.asarray(x[idx], jnp.float32), jnp.asarray(data.target[idx]), batch_size)
+
     return make(train), make(test)

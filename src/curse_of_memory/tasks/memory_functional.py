@@ -108,12 +108,21 @@ def memory_task(
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     rho = discretize(kernel, T, dt, require_integrable=require_integrable, **params)
-    return task_from_filter(dt * rho, dt=dt, mode=mode, input_std=input_std, batch_size=batch_size,
-                            weighting=weighting, paths=paths)
+    return task_from_filter(
+        dt * rho, dt=dt, mode=mode, input_std=input_std, batch_size=batch_size, weighting=weighting, paths=paths
+    )
 
 
-def task_from_filter(target, *, dt: float = 1.0, mode: str = "population", input_std: float | None = None,
-                     batch_size: int = 128, weighting: str = "average", paths: Any = None) -> MemoryTask:
+def task_from_filter(
+    target,
+    *,
+    dt: float = 1.0,
+    mode: str = "population",
+    input_std: float | None = None,
+    batch_size: int = 128,
+    weighting: str = "average",
+    paths: Any = None,
+) -> MemoryTask:
     """A MemoryTask around any target filter K* (T,) (e.g. a teacher model's kernel)."""
     target = jnp.asarray(np.asarray(target).reshape(-1))
     if (mode == "fixed") != (paths is not None):

@@ -83,15 +83,22 @@ def check_integrable(name: str, **params: Any) -> None:
     positive rates; pol needs omega > 0 and scale > 0."""
     _check_name(name)
     if name == "sin":
-        raise ValueError("the sin kernel is not integrable on [0, inf) (not in L1): it is a control "
-                         "outside the theory; pass require_integrable=False to use it anyway")
-    rates = {"exp": [params.get("rate", 1.0)], "bump": [params.get("w", 0.5)],
-             "exp_sum": list(params.get("rates", [1.0]))}.get(name, [])
+        raise ValueError(
+            "the sin kernel is not integrable on [0, inf) (not in L1): it is a control "
+            "outside the theory; pass require_integrable=False to use it anyway"
+        )
+    rates = {
+        "exp": [params.get("rate", 1.0)],
+        "bump": [params.get("w", 0.5)],
+        "exp_sum": list(params.get("rates", [1.0])),
+    }.get(name, [])
     if any(not r > 0 for r in rates):
         raise ValueError(f"the {name} kernel is integrable only with positive decay rates, got {rates}")
     if name == "pol" and not (params.get("omega", 0.1) > 0 and params.get("scale", 1.0) > 0):
-        raise ValueError("(1 + scale t)^-(1 + omega) is integrable on [0, inf) only for omega > 0 and "
-                         f"scale > 0, got omega = {params.get('omega', 0.1)}, scale = {params.get('scale', 1.0)}")
+        raise ValueError(
+            "(1 + scale t)^-(1 + omega) is integrable on [0, inf) only for omega > 0 and "
+            f"scale > 0, got omega = {params.get('omega', 0.1)}, scale = {params.get('scale', 1.0)}"
+        )
 
 
 def memory_kernel(name: str, t, *, require_integrable: bool = True, **params: Any) -> np.ndarray:

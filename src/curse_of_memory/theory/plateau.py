@@ -101,9 +101,19 @@ _grad = jax.jit(jax.grad(_flat_loss))
 _hess = jax.jit(jax.hessian(_flat_loss))
 
 
-def gradient_flow(a0, w0, target: BumpTarget, *, delta: float = 0.1, max_time: float = 1e7,
-                  after: float = 10.0, end_time: float | None = None, points: int = 200,
-                  rtol: float = 1e-8, atol: float = 1e-11) -> Flow:
+def gradient_flow(
+    a0,
+    w0,
+    target: BumpTarget,
+    *,
+    delta: float = 0.1,
+    max_time: float = 1e7,
+    after: float = 10.0,
+    end_time: float | None = None,
+    points: int = 200,
+    rtol: float = 1e-8,
+    atol: float = 1e-11,
+) -> Flow:
     """Integrate d theta / d tau = -grad J until |J - J_0| > delta (tau_0'), then for the
     curves from 0 to `end_time` (default: `after` x tau_0'); record the loss, gradient norm
     and smallest rate at `points` log-spaced times."""
@@ -135,15 +145,24 @@ def gradient_flow(a0, w0, target: BumpTarget, *, delta: float = 0.1, max_time: f
             return abs(loss(th) - J0) - delta
 
         loss_change.terminal = True
-        first = scipy.integrate.solve_ivp(field, (0.0, max_time), theta0, method="LSODA", jac=jac,
-                                          events=[separation, loss_change], rtol=rtol, atol=atol)
+        first = scipy.integrate.solve_ivp(
+            field,
+            (0.0, max_time),
+            theta0,
+            method="LSODA",
+            jac=jac,
+            events=[separation, loss_change],
+            rtol=rtol,
+            atol=atol,
+        )
         tau_sep = first.t_events[0][0] if first.t_events[0].size else np.nan
         tau_loss = first.t_events[1][0] if first.t_events[1].size else np.nan
         end = end_time or first.t[-1] * (after if np.isfinite(tau_loss) else 1.0)
         times = np.unique(np.concatenate([[0.0], np.geomspace(min(1e-2, end / 2), end, points)]))
         events = None if np.isfinite(tau_sep) else [separation]
-        full = scipy.integrate.solve_ivp(field, (0.0, end), theta0, method="LSODA", jac=jac, t_eval=times,
-                                         events=events, rtol=rtol, atol=atol)
+        full = scipy.integrate.solve_ivp(
+            field, (0.0, end), theta0, method="LSODA", jac=jac, t_eval=times, events=events, rtol=rtol, atol=atol
+        )
         if events and full.t_events[0].size:
             tau_sep = full.t_events[0][0]
         thetas = full.y.T
@@ -167,6 +186,8 @@ def delayed_gradient_norm(a, w, target: BumpTarget) -> float:
     of the gradient that the delayed bump contributes (spec E2.4)."""
     with jax.enable_x64(True):
         a, w = jnp.asarray(a, jnp.float64), jnp.asarray(w, jnp.float64)
-        g = jax.grad(lambda th: reduced_loss(th[0], th[1], target) - reduced_loss(th[0], th[1], exponential_part(target)))
+        g = jax.grad(
+            lambda th: reduced_loss(th[0], th[1], target) - reduced_loss(th[0], th[1], exponential_part(target))
+        )
         da, dw = g((a, w))
         return float(jnp.sqrt(jnp.sum(da**2) + jnp.sum(dw**2)))
