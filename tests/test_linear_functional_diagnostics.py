@@ -109,6 +109,7 @@ def test_reduced_loss_matches_quadrature_and_its_gradient_finite_differences(x64
     a, w = np.array([0.9, 0.2, -0.1]), np.array([0.4, 1.1, 3.0])
     exact = quad(lambda s: (np.exp(-w * s) @ a - target.rho(s)) ** 2, 0, 200, limit=500, points=[7.0])[0]
     assert float(reduced_loss(jnp.asarray(a), jnp.asarray(w), target)) == pytest.approx(exact, rel=1e-9)
+
     # Large w * sigma^2 - mu > 0 takes the erfcx branch; compare both branches' gradient numerically.
     def f(th):
         return float(reduced_loss(jnp.asarray(th[:3]), jnp.asarray(th[3:]), target))

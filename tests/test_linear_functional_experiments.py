@@ -153,24 +153,33 @@ def test_perturbation_end_to_end_at_toy_scale(tmp_path):
     assert {c.claim[:4] for c in outcome.claims} >= {"E5.1", "E5.2", "E5.3"}
 
 
-def test_stablessm_end_to_end_at_toy_scale(tmp_path):
-    s = STABLE.settings(
-        "quick",
-        overrides={
-            "channels": 2,
-            "state_size": 2,
-            "steps": 100,
-            "seeds": 1,
-            "batch_size": 8,
-            "learning_rates": [50.0, 1e-3],
-            "evaluation_size": 8,
-        },
-    )
+TOY_STABLESSM = {
+    "channels": 2,
+    "state_size": 2,
+    "steps": 100,
+    "seeds": 1,
+    "batch_size": 8,
+    "learning_rates": [50.0, 1e-3],
+    "evaluation_size": 8,
+}
+
+
+def _stablessm_at_toy_scale(tmp_path, **overrides):
+    s = STABLE.settings("quick", overrides={**TOY_STABLESSM, **overrides})
     outcome = reproduce(STABLE, s, tmp_path)
     assert outcome.claims[0].passed, outcome.claims[0]  # gradient scales match autodiff
     rows = read_rows(tmp_path / "wang2024-stablessm" / "results.parquet")
     sweep = [r for r in rows if r["kind"] == "sweep"]
-    assert len(sweep) == 2 * 4 * 2 and any(r["diverged"] for r in sweep)
+    assert len(sweep) == len(s["tasks"]) * len(s["parametrizations"]) * 2 and any(r["diverged"] for r in sweep)
     assert all(0 <= r["accuracy"] <= 1 for r in sweep if r["task"] == "digits" and not r["nonfinite"])
+
+
+def test_stablessm_end_to_end_on_digits_keeps_diverged_runs(tmp_path):
+    _stablessm_at_toy_scale(tmp_path, tasks=["digits"], parametrizations=["direct", "best"])
     with pytest.raises(ConfigError, match="best_b"):
         STABLE.settings("quick", overrides={"best_b": 3.0})
+
+
+@pytest.mark.slow
+def test_stablessm_end_to_end_every_task_and_map(tmp_path):
+    _stablessm_at_toy_scale(tmp_path)

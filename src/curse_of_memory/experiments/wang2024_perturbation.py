@@ -1,14 +1,14 @@
 """Wang, Li & Li (ICLR 2024), Figs 1-2 and Thm 3.9: stable approximation and the perturbation error.
 
-Diagonal linear RNNs rho_hat(t) = sum_i c_i e^{f(w_i) t} of widths 8..64 are trained (Adam, exact
-kernel-level loss, `tasks.memory_functional`) on an exponential (0.9^t) and a polynomial
-((t + 1)^-1.1) memory on t = 1..T, with the decay parametrized directly (f(w) = w) or stably
-(softplus, exp). `diagnostics.perturbation_error` then gives E_m(beta): the worst loss over random
-parameter perturbations of size beta (an unstable perturbed model, some f(w) >= 0, counts as
-+inf), as a monotone envelope. For the exponential target the widths share a stability radius;
-for the polynomial target with the direct map, wider models sit closer to the stability boundary
-and their curves cross the narrower ones' earlier; stable maps keep wider models better at every
-beta <= 1.
+Diagonal linear RNNs rho_hat(t) = sum_i c_i e^{f(w_i) t} of widths 2..14 are fitted (the E1 fixed
+grid in float64 by default, or Adam on the exact kernel-level loss, `tasks.memory_functional`) to
+an exponential (0.9^t) and a polynomial ((t + 1)^-1.1) memory on t = 1..T, with the decay
+parametrized directly (f(w) = w) or stably (softplus, exp). `diagnostics.perturbation_error` then
+gives E_m(beta): the worst loss over random parameter perturbations of size beta (an unstable
+perturbed model, some f(w) >= 0, counts as +inf), as a monotone envelope. For the exponential
+target the widths share a stability radius; for the polynomial target with the direct map, wider
+models sit closer to the stability boundary and their curves cross the narrower ones' earlier;
+stable maps keep wider models better at every beta <= 1.
 """
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ EXPERIMENT = Experiment(
     id="wang2024-perturbation",
     paper="Wang, Li & Li, ICLR 2024",
     figure_label="Figs 1-2",
-    description="Perturbation error E(beta) of trained diagonal linear RNNs of widths 8-64 on exponential and "
+    description="Perturbation error E(beta) of fitted diagonal linear RNNs of widths 2-14 on exponential and "
     "polynomial memory: a shared stability radius for exponential memory; for polynomial memory the direct "
     "parametrization's crossings move left with width, a stable (softplus/exp) one keeps wider models better.",
     profiles=PROFILES,
