@@ -191,5 +191,8 @@ EXPERIMENT = Experiment(
     "c ~ N(0, 1/16), no bias; loss J_T/2 as a Riemann sum (dt = 0.1, 64 steps, white-noise inputs of variance "
     "1/dt), exact (no sampling); constant learning rate; teacher drawn from seed 42. The Lorenz-96 panel (c) is "
     "not reproduced. The quick profile uses 3 seeds, 20k steps and a 5-point lr grid (full: 10 seeds, 40k "
-    "steps, 7 points).",
+    "steps, 7 points). What did not reproduce (quick, 2026-11-22): E3.2, the spec's 25% plateau for Airy t0 = 3 "
+    "(a threshold read off the paper's figure): its median curve declines slowly after a fast first drop "
+    "rather than sitting flat (7% of the run within 0.1 decade); only t0 = 4 shows a clear plateau (14%). The "
+    "plateau does lengthen with t0 (E3.3), and the teacher trains smoothly (E3.1).",
 )
