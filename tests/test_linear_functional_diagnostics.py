@@ -62,11 +62,11 @@ def test_memory_function_of_a_layer_from_a_diagnose_factory():
     model = lru(jax.random.PRNGKey(0), 1, 1, 8, nu_min=0.5, nu_max=0.9)
     with jax.enable_x64(True):
         K = np.abs(np.asarray(as_float64(model).kernel(64))[:, 0, 0])
-    np.testing.assert_allclose(memory_function(model, 1, key=key, T=64, draws=2), K, rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(memory_function(model, 1, key=key, T=64, draws=2), K, rtol=1e-10, atol=1e-14)
     with pytest.raises(ValueError, match="expected outputs"):
         memory_function(lambda x: x.sum(0), 3, key=key, T=8)
-    with pytest.raises(ValueError, match="d_in=2"):
-        memory_function(model, 2, key=key, T=8)
+    with pytest.raises(ValueError, match="d_in=3"):
+        memory_function(factory(jax.random.PRNGKey(0), 1.0), 3, key=key, T=8)
     with pytest.raises(ValueError, match="d_in"):
         memory_function(model, 0, key=key, T=8)
 

@@ -194,5 +194,10 @@ EXPERIMENT = Experiment(
     "learning rate 1.0 diverges at this input scale (a pilot: every run NaN), so GD uses 0.1, the largest stable "
     "rate of li2022-fig1's grid; Adam keeps the spec's 1e-3. The quick profile shortens the memory to 1/omega = "
     "10, the horizon to 16, 64 paths, 3 seeds, 2k steps, white noise only (full: 1/omega = 20, horizon 32, 128 "
-    "paths, 10 seeds, 20k steps, both input processes: hours on 2 CPU cores, the sequential scans dominate).",
+    "paths, 10 seeds, 20k steps, both input processes: hours on 2 CPU cores, the sequential scans dominate). "
+    "What did not reproduce (quick, 2026-11-22): no configuration plateaus (E3.4 fails): linear+GD and "
+    "tanh+Adam fall steadily from ~0.3 to ~1e-2, tanh+GD creeps down near 0.1 without ever being 10x above its "
+    "final loss, so the detector finds no plateau and E3.5 compares two never-escaping curves (inf vs inf). "
+    "The short quick run with 1/omega = 10 may simply not reach the regime of the paper's figure; the full "
+    "profile was not run.",
 )
