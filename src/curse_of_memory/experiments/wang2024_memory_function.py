@@ -1,7 +1,7 @@
 """Wang, Li & Li (ICLR 2024), Def. 3.1 and Sec. 4: memory functions of recurrent models.
 
 `diagnostics.memory_function` probes any causal map with Heaviside inputs x 1{t >= 0} and
-records M_k = max_x ||y_k - y_{k-1}|| / ||x||_inf (float64, T = 1024 steps, 20 Gaussian
+records M_k = max_x ||y_k - y_{k-1}|| / ||x||_inf (float64, T = 1024 steps, 20 (quick: 10) Gaussian
 directions, several input scales for the nonlinear models). For linear models it is exactly
 |rho_hat_k|, the absolute kernel (also with impulse probes); random tanh RNNs, GRUs and LSTMs
 (1 and 2 layers) forget exponentially fast, while an S4D-like layer remembers for thousands
@@ -39,7 +39,7 @@ COMMON = {
     "train_lr": 3e-3,
     "train_batch": 32,
 }
-PROFILES = {"quick": {**COMMON, "train_steps": 300}, "full": {**COMMON, "train_steps": 3000}}
+PROFILES = {"quick": {**COMMON, "draws": 10, "train_steps": 300}, "full": {**COMMON, "train_steps": 3000}}
 
 
 class Stack(eqx.Module):
