@@ -1,5 +1,14 @@
 """Equinox models. Linear time-invariant layers expose `kernel(T)`, their impulse response."""
 
+from curse_of_memory.models.continuous_linear_rnn import (
+    ContinuousLinearRNN,
+    DecaySumRNN,
+    check_hurwitz,
+    continuous_linear_rnn,
+    decay_sum_rnn,
+    exp_sum_teacher,
+    random_decay_sum_rnn,
+)
 from curse_of_memory.models.diagonal_rnn import (
     DiagonalRNN,
     complex_diagonal_rnn,
@@ -7,13 +16,31 @@ from curse_of_memory.models.diagonal_rnn import (
     lru,
 )
 from curse_of_memory.models.eigenvalue_init import remap_eigenvalues, ring_uniform
+from curse_of_memory.models.elman import ElmanRNN, elman_rnn
 from curse_of_memory.models.gru import GRU, gru
 from curse_of_memory.models.linear_rnn import LinearRNN, linear_rnn
 from curse_of_memory.models.lstm import LSTM, lstm
 from curse_of_memory.models.lti import impulse_response
+from curse_of_memory.models.residual_rnn import ResidualRNN, residual_rnn
 from curse_of_memory.models.s4d import s4d
+from curse_of_memory.models.stable_ssm import StableSSM, StableSSMLayer, stable_ssm, stable_ssm_layer
 
 __all__ = [
+    "ContinuousLinearRNN",
+    "DecaySumRNN",
+    "ElmanRNN",
+    "ResidualRNN",
+    "StableSSM",
+    "StableSSMLayer",
+    "check_hurwitz",
+    "continuous_linear_rnn",
+    "decay_sum_rnn",
+    "elman_rnn",
+    "exp_sum_teacher",
+    "random_decay_sum_rnn",
+    "residual_rnn",
+    "stable_ssm",
+    "stable_ssm_layer",
     "GRU",
     "LSTM",
     "DiagonalRNN",

@@ -13,8 +13,22 @@ from curse_of_memory.parametrizations.normalization import (
     init_learned_gamma,
     l2_gamma,
 )
+from curse_of_memory.parametrizations.stable import (
+    STABLE_PARAMETRIZATIONS,
+    continuous_decay,
+    continuous_gradient_scale,
+    continuous_raw,
+    discrete_eigenvalue,
+    discrete_gradient_scale,
+)
 
 __all__ = [
+    "STABLE_PARAMETRIZATIONS",
+    "continuous_decay",
+    "continuous_gradient_scale",
+    "continuous_raw",
+    "discrete_eigenvalue",
+    "discrete_gradient_scale",
     "NORMALIZATIONS",
     "PARAMETRIZATIONS",
     "EigenvalueParametrization",
