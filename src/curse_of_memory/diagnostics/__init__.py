@@ -1,5 +1,46 @@
-"""Measurements that work on any model: sensitivities, and more as the toolkit grows."""
+"""Measurements that work on any model: sensitivities, curvature, Adam's effective rates."""
 
+from curse_of_memory.diagnostics.adam import (
+    adam_epoch_metrics,
+    effective_learning_rates,
+    effective_learning_rates_by_group,
+    find_adam_state,
+)
+from curse_of_memory.diagnostics.hessian import (
+    DENSE_LIMIT,
+    Hessian,
+    Spectrum,
+    directional_sharpness,
+    group_weights,
+    hessian,
+    hessian_vector_product,
+    numerical_rank,
+    participation_ratio,
+    spectrum,
+    top_eigenpairs,
+)
+from curse_of_memory.diagnostics.parameters import FlatParameters, flatten_parameters, parameter_groups
 from curse_of_memory.diagnostics.sensitivity import SecondMoments, hidden_second_moments
 
-__all__ = ["SecondMoments", "hidden_second_moments"]
+__all__ = [
+    "DENSE_LIMIT",
+    "FlatParameters",
+    "Hessian",
+    "SecondMoments",
+    "Spectrum",
+    "adam_epoch_metrics",
+    "directional_sharpness",
+    "effective_learning_rates",
+    "effective_learning_rates_by_group",
+    "find_adam_state",
+    "flatten_parameters",
+    "group_weights",
+    "hessian",
+    "hessian_vector_product",
+    "hidden_second_moments",
+    "numerical_rank",
+    "parameter_groups",
+    "participation_ratio",
+    "spectrum",
+    "top_eigenpairs",
+]
