@@ -24,9 +24,15 @@ STUDENTS = {
 
 
 @pytest.mark.parametrize(("name", "d"), [(name, 1) for name in STUDENTS] + [("complex", 2), ("s4d", 2)])
-def test_students_reproduce_the_teacher_kernel(x64, name, d):
-    teacher = dense_teacher(jax.random.PRNGKey(42), 0.99, n=6, d_in=d, d_out=d)
-    student = STUDENTS[name](teacher)
+def test_students_reproduce_the_teacher_kernel(name, d):
+    with jax.enable_x64(True):
+        teacher = dense_teacher(jax.random.PRNGKey(42), 0.99, n=6, d_in=d, d_out=d)  # float64
+    student = STUDENTS[name](teacher)  # mapped outside x64: must still be exact float64
+    with jax.enable_x64(True):
+        check_at_teacher(teacher, student, d)
+
+
+def check_at_teacher(teacher, student, d):
     assert all(a.dtype == jnp.float64 for a in jax.tree.leaves(student))
     T = 300
     K_teacher = np.asarray(kernel(dense_rnn_from(teacher), T))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple, Sequence
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -48,7 +49,10 @@ class Spectrum(NamedTuple):
 def hessian(loss: Loss, model, *, groups: Sequence[str] | None = None,
             max_params: int = DENSE_LIMIT) -> Hessian:
     """The dense Hessian of loss(model) over the chosen parameter groups (all by default), in
-    float64, rows ordered as the groups (see `diagnostics.parameters`)."""
+    float64, rows ordered as the groups (see `diagnostics.parameters`).
+
+    Compiled once per (loss function, model structure, groups): pass the same `loss` object
+    to reuse the compilation across models of the same shape."""
     with jax.enable_x64(True):
         flat = flatten_parameters(model, groups, dtype=jnp.float64)
         P = flat.values.shape[0]
@@ -58,8 +62,14 @@ def hessian(loss: Loss, model, *, groups: Sequence[str] | None = None,
                 f"({P}^2 entries); use top_eigenpairs(loss, model, k) for the leading "
                 "eigenpairs by Hessian-vector products, choose fewer groups, or raise max_params"
             )
-        matrix = jax.jit(jax.hessian(lambda v: loss(flat.unflatten(v))))(flat.values)
+        matrix = _dense_hessian(loss, model, None if groups is None else tuple(groups))
         return Hessian(np.asarray(matrix, np.float64), flat.labels, flat.groups)
+
+
+@eqx.filter_jit
+def _dense_hessian(loss, model, groups):
+    flat = flatten_parameters(model, groups, dtype=jnp.float64)
+    return jax.hessian(lambda v: loss(flat.unflatten(v)))(flat.values)
 
 
 def spectrum(matrix: np.ndarray) -> Spectrum:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.linalg
 
 from curse_of_memory.models.diagonal_rnn import L2_EPS, DiagonalRNN
 from curse_of_memory.models.linear_rnn import LinearRNN
@@ -32,7 +33,7 @@ S4_STEP = 0.01
 
 def teacher_eigendecomposition(teacher: LinearRNN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(l, V, V^-1) of the teacher's full recurrent matrix, complex128: A = V diag(l) V^-1."""
-    A = np.asarray(jax.scipy.linalg.block_diag(*np.asarray(teacher.A, np.float64)), np.float64)
+    A = scipy.linalg.block_diag(*np.asarray(teacher.A, np.float64))  # NumPy: float64 even outside x64
     l, V = np.linalg.eig(A)
     return l, V, np.linalg.inv(V)
 
