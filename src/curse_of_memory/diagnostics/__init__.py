@@ -20,7 +20,12 @@ from curse_of_memory.diagnostics.hessian import (
     top_eigenpairs,
 )
 from curse_of_memory.diagnostics.parameters import FlatParameters, flatten_parameters, parameter_groups
-from curse_of_memory.diagnostics.sensitivity import SecondMoments, hidden_second_moments
+from curse_of_memory.diagnostics.sensitivity import (
+    SecondMoments,
+    group_sensitivity,
+    hidden_second_moments,
+    top_level_group,
+)
 
 __all__ = [
     "DENSE_LIMIT",
@@ -34,6 +39,7 @@ __all__ = [
     "effective_learning_rates_by_group",
     "find_adam_state",
     "flatten_parameters",
+    "group_sensitivity",
     "group_weights",
     "hessian",
     "hessian_vector_product",
@@ -43,4 +49,5 @@ __all__ = [
     "participation_ratio",
     "spectrum",
     "top_eigenpairs",
+    "top_level_group",
 ]
