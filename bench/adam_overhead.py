@@ -29,8 +29,9 @@ MODELS = {"dense": lambda key: linear_rnn(key, 1, 1, 64), "lru": lambda key: lru
 
 def ms_per_step(task, init, hook):
     def run():
-        train_ensemble(task, init, seeds=[0], learning_rates=[1e-3], steps=STEPS, epoch_metrics=hook,
-                       validation_batches=1)
+        train_ensemble(
+            task, init, seeds=[0], learning_rates=[1e-3], steps=STEPS, epoch_metrics=hook, validation_batches=1
+        )
 
     run()
     times = []
@@ -61,9 +62,11 @@ def main():
         hooked = ms_per_step(task, init, adam_epoch_metrics)
         call = ms_per_call(init)
         out[name] = {
-            "ms_per_step": round(base, 4), "ms_per_step_with_hook": round(hooked, 4),
+            "ms_per_step": round(base, 4),
+            "ms_per_step_with_hook": round(hooked, 4),
             "per_epoch_hook_overhead": round(hooked / base - 1, 4),
-            "ms_per_bookkeeping_call": round(call, 4), "per_call_overhead_vs_step": round(call / base, 4),
+            "ms_per_bookkeeping_call": round(call, 4),
+            "per_call_overhead_vs_step": round(call / base, 4),
         }
     print(json.dumps(out, indent=2))
 

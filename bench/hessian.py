@@ -53,7 +53,9 @@ def main():
 
     task = teacher_student(0.99)
     with jax.enable_x64(True):
-        task = TeacherStudent(dense_rnn_from(task.teacher), jnp.asarray(task.teacher_kernel, jnp.float64), 128, "sample")
+        task = TeacherStudent(
+            dense_rnn_from(task.teacher), jnp.asarray(task.teacher_kernel, jnp.float64), 128, "sample"
+        )
         batch = white_noise(jax.random.PRNGKey(0), (128, 300, 1), jnp.float64)
     model = linear_rnn(jax.random.PRNGKey(0), 1, 1, 64)
 
@@ -61,8 +63,12 @@ def main():
         return task.loss(m, batch)
 
     first, warm, top = timed(lambda: top_eigenpairs(loss, model, k=10), repeats=2)
-    out["top10_eigenpairs_4k"] = {"parameters": 4225, "first_call_s": round(first, 2), "warm_s": round(warm, 2),
-                                  "top_eigenvalue": float(top.eigenvalues[0])}
+    out["top10_eigenpairs_4k"] = {
+        "parameters": 4225,
+        "first_call_s": round(first, 2),
+        "warm_s": round(warm, 2),
+        "top_eigenvalue": float(top.eigenvalues[0]),
+    }
     first, warm, value = timed(lambda: directional_sharpness(loss, model), repeats=3)
     out["directional_sharpness_4k"] = {"first_call_s": round(first, 2), "warm_s": round(warm, 3), "value": value}
     print(json.dumps(out, indent=2))

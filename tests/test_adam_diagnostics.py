@@ -39,8 +39,9 @@ def test_ceiling_after_vanishing_gradients_and_negative_rates():
     zeros = jnp.zeros(4)
     state = optax.ScaleByAdamState(count=jnp.asarray(10**6, jnp.int32), mu=zeros, nu=zeros)
     np.testing.assert_allclose(effective_learning_rates(state, 1e-3), 1e-3 * np.sqrt(10), rtol=1e-4)
-    state = optax.ScaleByAdamState(count=jnp.asarray(10**6, jnp.int32), mu=jnp.array([-0.2, -0.1, 0.0, 1.0]),
-                                   nu=jnp.ones(4))
+    state = optax.ScaleByAdamState(
+        count=jnp.asarray(10**6, jnp.int32), mu=jnp.array([-0.2, -0.1, 0.0, 1.0]), nu=jnp.ones(4)
+    )
     eff = np.asarray(effective_learning_rates(state, 1.0))
     assert eff[0] < 0 < eff[1]
     stats = statistics(jnp.asarray(eff))
@@ -58,8 +59,16 @@ def test_missing_adam_state_is_explained():
 
 def test_rates_are_recorded_per_group_during_training():
     task = teacher_student(0.9, T=20, batch_size=4)
-    result = train_ensemble(task, lambda k: linear_rnn(k, 1, 1, 4), seeds=[0], learning_rates=[1e-3, 1e-2],
-                            steps=200, schedule="constant", epoch_metrics=adam_epoch_metrics, validation_batches=2)
+    result = train_ensemble(
+        task,
+        lambda k: linear_rnn(k, 1, 1, 4),
+        seeds=[0],
+        learning_rates=[1e-3, 1e-2],
+        steps=200,
+        schedule="constant",
+        epoch_metrics=adam_epoch_metrics,
+        validation_batches=2,
+    )
     for group in ("A", "B", "C", "D"):
         for stat in ("geo_mean", "median", "min", "geo_std", "nonpositive_fraction"):
             assert result.metrics[f"eff_lr/{group}/{stat}"].shape == (1, 2, 2)

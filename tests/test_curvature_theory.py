@@ -27,27 +27,37 @@ def random_disk(rng, n, radius=0.97):
 @pytest.mark.parametrize("rho", [0.0, 0.3, 0.9, 0.999, 1.0])
 def test_autodiff_S_matches_the_exact_closed_form(x64, rng, rho):
     l1, l2 = random_disk(rng, 50), random_disk(rng, 50)
-    np.testing.assert_allclose(sensitivity_two_point(l1, l2, rho), sensitivity_two_point_closed_form(l1, l2, rho), rtol=1e-10)
+    np.testing.assert_allclose(
+        sensitivity_two_point(l1, l2, rho), sensitivity_two_point_closed_form(l1, l2, rho), rtol=1e-10
+    )
 
 
 def test_the_notebook_S_is_exact_only_at_rho_0_and_1(x64, rng):
     l1, l2 = random_disk(rng, 50), random_disk(rng, 50)
     for rho in (0.0, 1.0):
-        np.testing.assert_allclose(sensitivity_two_point_as_published(l1, l2, rho), sensitivity_two_point(l1, l2, rho), rtol=1e-10)
+        np.testing.assert_allclose(
+            sensitivity_two_point_as_published(l1, l2, rho), sensitivity_two_point(l1, l2, rho), rtol=1e-10
+        )
     for rho in (0.5, 0.9):
         error = np.abs(sensitivity_two_point_as_published(l1, l2, rho) / sensitivity_two_point(l1, l2, rho) - 1)
         assert np.median(error) > 0.05
         p = l1 * l2  # the documented difference rho (rho - 1)(...) over the common denominator
         gap = rho * (rho - 1) * (p**3 * rho**2 + p**2 * rho**2 - 2 * p * l1 * rho - 2 * p * l2 * rho + p + 1)
         denominator = (1 - rho * l1) ** 2 * (1 - rho * l2) ** 2 * (1 - p) ** 3
-        np.testing.assert_allclose(sensitivity_two_point_as_published(l1, l2, rho) - sensitivity_two_point(l1, l2, rho),
-                                   gap / denominator, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(
+            sensitivity_two_point_as_published(l1, l2, rho) - sensitivity_two_point(l1, l2, rho),
+            gap / denominator,
+            rtol=1e-8,
+            atol=1e-10,
+        )
 
 
 def test_S_on_the_diagonal_is_the_one_dimensional_sensitivity(x64):
     lam = np.array([0.0, 0.5, 0.9, 0.99])
     for rho in (0.0, 0.7, 1.0):
-        np.testing.assert_allclose(sensitivity_two_point(lam, lam, rho).real, sensitivity_second_moment(lam, rho), rtol=1e-10)
+        np.testing.assert_allclose(
+            sensitivity_two_point(lam, lam, rho).real, sensitivity_second_moment(lam, rho), rtol=1e-10
+        )
     z = 0.9 * np.exp(0.7j)  # white noise: E|dh/dlambda|^2 = (1 + |l|^2) / (1 - |l|^2)^3
     assert sensitivity_two_point(z, np.conj(z), 0.0) == pytest.approx((1 + 0.81) / (1 - 0.81) ** 3, rel=1e-10)
 

@@ -21,7 +21,6 @@ from curse_of_memory.models import complex_diagonal_rnn, dense_rnn_from, diagona
 from curse_of_memory.tasks import dense_teacher, white_noise
 from curse_of_memory.tasks.teacher_student import TeacherStudent
 
-
 KEY = jax.random.PRNGKey(0)
 
 
@@ -66,7 +65,9 @@ def test_flatten_round_trips_and_keeps_the_requested_order():
 
 def test_bad_groups_and_oversized_dense_requests_are_explained():
     model = linear_rnn(KEY, 1, 1, 8)
-    with pytest.raises(ValueError, match=r"unknown parameter group\(s\) \['lambda_re'\]; this model has \['A', 'B', 'C', 'D'\]"):
+    with pytest.raises(
+        ValueError, match=r"unknown parameter group\(s\) \['lambda_re'\]; this model has \['A', 'B', 'C', 'D'\]"
+    ):
         hessian(lambda m: jnp.sum(m.A**2), model, groups=["lambda_re"])
     with pytest.raises(ValueError, match="exceeds max_params = 50.*top_eigenpairs"):
         hessian(lambda m: jnp.sum(m.A**2), model, max_params=50)
@@ -79,8 +80,9 @@ def test_hessian_matches_finite_differences_of_the_gradient(x64, make):
     H = hessian(lambda m: task.loss(m, x), model)
     flat = flatten_parameters(model, dtype=jnp.float64)
     grad = jax.jit(jax.grad(lambda v: task.loss(flat.unflatten(v), x)))
-    np.testing.assert_allclose(H.matrix, finite_difference_jacobian(grad, flat.values), rtol=1e-5,
-                               atol=1e-6 * np.abs(H.matrix).max())
+    np.testing.assert_allclose(
+        H.matrix, finite_difference_jacobian(grad, flat.values), rtol=1e-5, atol=1e-6 * np.abs(H.matrix).max()
+    )
     assert H.labels == flat.labels
 
 
@@ -98,8 +100,11 @@ def test_hessian_at_the_teacher_has_rank_2n_plus_1(x64, student):
     """Sec. 3.5: a SISO system with n states has 2n + 1 transfer-function degrees of freedom."""
     n = 3
     task, x = small_task(n=n)
-    model = {"dense": dense_rnn_from, "complex": diagonal_rnn_from,
-             "lru": lambda t: diagonal_rnn_from(t, parametrization="exp", normalization="learned")}[student](task.teacher)
+    model = {
+        "dense": dense_rnn_from,
+        "complex": diagonal_rnn_from,
+        "lru": lambda t: diagonal_rnn_from(t, parametrization="exp", normalization="learned"),
+    }[student](task.teacher)
     assert float(task.loss(model, x)) < 1e-24
     values = spectrum(hessian(lambda m: task.loss(m, x), model).matrix).eigenvalues
     assert numerical_rank(values, rtol=1e-9) == 2 * n + 1

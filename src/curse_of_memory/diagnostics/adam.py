@@ -29,15 +29,17 @@ STATISTICS = ("geo_mean", "median", "min", "geo_std", "nonpositive_fraction")
 def find_adam_state(opt_state) -> optax.ScaleByAdamState:
     """The `optax.ScaleByAdamState` inside an optimizer state (e.g. of `optax.adam(lr)`, a
     chain, or `train_ensemble`'s `scale_by_adam`)."""
-    found = [s for s in jax.tree.leaves(opt_state, is_leaf=lambda s: isinstance(s, optax.ScaleByAdamState))
-             if isinstance(s, optax.ScaleByAdamState)]
+    found = [
+        s
+        for s in jax.tree.leaves(opt_state, is_leaf=lambda s: isinstance(s, optax.ScaleByAdamState))
+        if isinstance(s, optax.ScaleByAdamState)
+    ]
     if len(found) != 1:
         raise ValueError(f"expected one optax ScaleByAdamState in the optimizer state, found {len(found)}")
     return found[0]
 
 
-def effective_learning_rates(opt_state, lr, *, b1: float = 0.9, b2: float = 0.999,
-                             eps: float = 1e-8):
+def effective_learning_rates(opt_state, lr, *, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8):
     """eff for every parameter: a pytree shaped like the parameters (Adam's `mu`)."""
     state = find_adam_state(opt_state)
     count = state.count + 1  # the step an update would take

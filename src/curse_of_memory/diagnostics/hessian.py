@@ -46,8 +46,7 @@ class Spectrum(NamedTuple):
     eigenvectors: np.ndarray
 
 
-def hessian(loss: Loss, model, *, groups: Sequence[str] | None = None,
-            max_params: int = DENSE_LIMIT) -> Hessian:
+def hessian(loss: Loss, model, *, groups: Sequence[str] | None = None, max_params: int = DENSE_LIMIT) -> Hessian:
     """The dense Hessian of loss(model) over the chosen parameter groups (all by default), in
     float64, rows ordered as the groups (see `diagnostics.parameters`).
 
@@ -123,8 +122,16 @@ def hessian_vector_product(loss: Loss, model, *, groups: Sequence[str] | None = 
     return hvp, flat
 
 
-def top_eigenpairs(loss: Loss, model, k: int = 10, *, groups: Sequence[str] | None = None,
-                   which: str = "LA", tol: float = 1e-10, seed: int = 0) -> Spectrum:
+def top_eigenpairs(
+    loss: Loss,
+    model,
+    k: int = 10,
+    *,
+    groups: Sequence[str] | None = None,
+    which: str = "LA",
+    tol: float = 1e-10,
+    seed: int = 0,
+) -> Spectrum:
     """The k extreme eigenpairs of the Hessian by Lanczos iteration on Hessian-vector
     products (scipy's ARPACK `eigsh`), never forming the matrix.
 
@@ -149,8 +156,7 @@ def top_eigenpairs(loss: Loss, model, k: int = 10, *, groups: Sequence[str] | No
     return Spectrum(values[order], vectors[:, order])
 
 
-def directional_sharpness(loss: Loss, model, direction=None, *,
-                          groups: Sequence[str] | None = None) -> float:
+def directional_sharpness(loss: Loss, model, direction=None, *, groups: Sequence[str] | None = None) -> float:
     """d^T H d / |d|^2 along a flat direction d over the chosen groups (the gradient by
     default: the curvature a gradient step actually feels)."""
     hvp, flat = hessian_vector_product(loss, model, groups=groups)

@@ -41,8 +41,12 @@ def _leaf_name(model, path) -> str:
     parts, node, i = [], model, 0
     while i < len(path):
         key = path[i]
-        if (isinstance(node, DiagonalRNN) and isinstance(key, jax.tree_util.GetAttrKey)
-                and key.name == "eigenvalue_params" and i + 1 < len(path)):
+        if (
+            isinstance(node, DiagonalRNN)
+            and isinstance(key, jax.tree_util.GetAttrKey)
+            and key.name == "eigenvalue_params"
+            and i + 1 < len(path)
+        ):
             index = path[i + 1].idx
             parts.append(f".lambda_{get_parametrization(node.parametrization).names[index]}")
             node, i = node.eigenvalue_params[index], i + 2

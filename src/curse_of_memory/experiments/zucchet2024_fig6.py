@@ -42,7 +42,10 @@ ANGLE_GRIDS = {"polar": (-1.0, 1.0), "exp": (-3.0, float(np.log10(np.pi))), "opt
 # The exp student's angle coordinate for a zero angle: exp(-1e8) = 0.
 ZERO_ANGLE = {"polar": 0.0, "exp": -1e8, "opt": 0.0}
 
-COMMON = {"lambda_stars": [0.99, 0.98, 0.96, 0.92, 0.84, 0.68, 0.36], "parametrizations": list(LANDSCAPE_PARAMETRIZATIONS)}
+COMMON = {
+    "lambda_stars": [0.99, 0.98, 0.96, 0.92, 0.84, 0.68, 0.36],
+    "parametrizations": list(LANDSCAPE_PARAMETRIZATIONS),
+}
 PROFILES = {"quick": {**COMMON, "grid_points": 1000}, "full": {**COMMON, "grid_points": 10000}}
 
 
@@ -54,8 +57,15 @@ def validate(s):
 
 
 def units(s):
-    return [{"parametrization": p, "lambda_stars": s["lambda_stars"], "grid_points": s["grid_points"],
-             "shift": not s["as_published"]} for p in s["parametrizations"]]
+    return [
+        {
+            "parametrization": p,
+            "lambda_stars": s["lambda_stars"],
+            "grid_points": s["grid_points"],
+            "shift": not s["as_published"],
+        }
+        for p in s["parametrizations"]
+    ]
 
 
 def magnitude_grid(name, points):
@@ -85,22 +95,30 @@ def run_unit(c, progress):
             # Magnitude: real target, student angle 0, curvature along w_nu.
             x = magnitude_grid(name, c["grid_points"])
             w_star = encode(jnp.asarray(ls + 0j))
-            rows.append({
-                "parametrization": name, "coordinate": "magnitude", "lambda_star": ls,
-                **_curve(name, jnp.asarray(x), ZERO_ANGLE[name], ls + 0j, 0, x, 1.0),
-                "optimum_curvature": float(coordinate_curvature(name, *w_star, ls + 0j, axis=0)),
-                "theory_curvature": float(theory_magnitude),
-            })
+            rows.append(
+                {
+                    "parametrization": name,
+                    "coordinate": "magnitude",
+                    "lambda_star": ls,
+                    **_curve(name, jnp.asarray(x), ZERO_ANGLE[name], ls + 0j, 0, x, 1.0),
+                    "optimum_curvature": float(coordinate_curvature(name, *w_star, ls + 0j, axis=0)),
+                    "theory_curvature": float(theory_magnitude),
+                }
+            )
             # Angle: target lambda* e^{i pi/100}, student magnitude at the optimum, w_theta = pi est.
             target = ls * np.exp(1j * TARGET_ANGLE)
             est = angle_grid(name, c["grid_points"], c["shift"])
             w_star = encode(jnp.asarray(target))
-            rows.append({
-                "parametrization": name, "coordinate": "angle", "lambda_star": ls,
-                **_curve(name, w_star[0], jnp.pi * jnp.asarray(est), target, 1, est, np.pi**2),
-                "optimum_curvature": float(coordinate_curvature(name, *w_star, target, axis=1)) * np.pi**2,
-                "theory_curvature": float(theory_angle) * np.pi**2,
-            })
+            rows.append(
+                {
+                    "parametrization": name,
+                    "coordinate": "angle",
+                    "lambda_star": ls,
+                    **_curve(name, w_star[0], jnp.pi * jnp.asarray(est), target, 1, est, np.pi**2),
+                    "optimum_curvature": float(coordinate_curvature(name, *w_star, target, axis=1)) * np.pi**2,
+                    "theory_curvature": float(theory_angle) * np.pi**2,
+                }
+            )
             progress((i + 1) / len(c["lambda_stars"]))
     return rows
 
@@ -116,21 +134,41 @@ def claims(rows, s):
     if "polar" in names:
         for coordinate in ("magnitude", "angle"):
             _, curv = _at_optimum(rows, "polar", coordinate)
-            out.append(at_least(f"polar: {coordinate} curvature at the optimum, largest / smallest lambda*",
-                                float(curv[-1] / curv[0]), 100))
+            out.append(
+                at_least(
+                    f"polar: {coordinate} curvature at the optimum, largest / smallest lambda*",
+                    float(curv[-1] / curv[0]),
+                    100,
+                )
+            )
     if "exp" in names:
         _, curv = _at_optimum(rows, "exp", "magnitude")
         out.append(at_most("exp: magnitude curvature at the optimum, max over lambda*", float(curv.max()), 0.25))
         _, curv = _at_optimum(rows, "exp", "angle")
-        out.append(at_least("exp: angle curvature at the optimum, largest / smallest lambda*", float(curv[-1] / curv[0]), 100))
+        out.append(
+            at_least("exp: angle curvature at the optimum, largest / smallest lambda*", float(curv[-1] / curv[0]), 100)
+        )
     if "opt" in names:
         _, curv = _at_optimum(rows, "opt", "magnitude")
-        out.append(at_most("opt: deviation of the magnitude curvature from 1 at a real optimum, max over lambda*", float(np.max(np.abs(curv - 1))), 1e-6))
+        out.append(
+            at_most(
+                "opt: deviation of the magnitude curvature from 1 at a real optimum, max over lambda*",
+                float(np.max(np.abs(curv - 1))),
+                1e-6,
+            )
+        )
         _, curv = _at_optimum(rows, "opt", "angle")
-        out.append(at_most("opt: relative deviation of the angle curvature from pi^2 on the est axis, max over lambda*",
-                           float(np.max(np.abs(curv / np.pi**2 - 1))), 1e-6))
+        out.append(
+            at_most(
+                "opt: relative deviation of the angle curvature from pi^2 on the est axis, max over lambda*",
+                float(np.max(np.abs(curv / np.pi**2 - 1))),
+                1e-6,
+            )
+        )
     errors = [abs(r["optimum_curvature"] / r["theory_curvature"] - 1) for r in rows]
-    out.append(at_most("autodiff curvature at the optimum vs the table of Sec. 3.3, max relative error", max(errors), 1e-6))
+    out.append(
+        at_most("autodiff curvature at the optimum vs the table of Sec. 3.3, max relative error", max(errors), 1e-6)
+    )
     return out
 
 
@@ -146,7 +184,9 @@ def figure(rows, s, path):
                 ax[i, 2 * j + 1].plot(x, np.abs(curve["curvature"]), color=color)
             xlabel = {"magnitude": f"{name}: w_nu", "angle": f"{name}: est (w_theta = pi est)"}[coordinate]
             ax[i, 2 * j].set(yscale="log", xlabel=xlabel, ylabel="loss", title=f"{name}, loss along {coordinate}")
-            ax[i, 2 * j + 1].set(yscale="log", xlabel=xlabel, ylabel="|curvature|", title=f"{name}, curvature along {coordinate}")
+            ax[i, 2 * j + 1].set(
+                yscale="log", xlabel=xlabel, ylabel="|curvature|", title=f"{name}, curvature along {coordinate}"
+            )
             if name in ("exp", "opt") and coordinate == "magnitude":
                 ax[i, 2 * j + 1].set_ylim(1e-3, 2)
     ax[0, 0].legend(title="lambda*", fontsize=6)

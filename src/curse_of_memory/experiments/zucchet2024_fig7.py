@@ -35,8 +35,9 @@ PARAMETRIZATIONS = ("polar", "exp", "opt")
 def eigenvalue(name: str, w_nu, w_theta):
     """lambda of the Fig. 7 parametrizations (magnitude tanh(w_nu) for all)."""
     nu = jnp.tanh(w_nu)
-    theta = {"polar": lambda: w_theta, "exp": lambda: jnp.exp(w_theta),
-             "opt": lambda: opt_angle_scale(nu) * w_theta}[name]()
+    theta = {"polar": lambda: w_theta, "exp": lambda: jnp.exp(w_theta), "opt": lambda: opt_angle_scale(nu) * w_theta}[
+        name
+    ]()
     return nu * jnp.exp(1j * theta)
 
 
@@ -46,8 +47,16 @@ def initial_coordinates(name: str, nu: float, theta: float) -> tuple[float, floa
     return float(np.arctanh(nu)), float(w_theta)
 
 
-def train(name: str, start: complex, target: complex, lr: float, steps: int, record_every: int,
-          tail_steps: int, fresh_state: bool):
+def train(
+    name: str,
+    start: complex,
+    target: complex,
+    lr: float,
+    steps: int,
+    record_every: int,
+    tail_steps: int,
+    fresh_state: bool,
+):
     """Adam (float32) on the 1-D loss from `start`. Returns (lowest float32 loss over all steps,
     coordinates (k, 2) after every `record_every` steps and then after each of the last
     `tail_steps` steps, and the step number of each)."""
@@ -73,7 +82,9 @@ def train(name: str, start: complex, target: complex, lr: float, steps: int, rec
 
     @jax.jit
     def run(w):
-        carry, coarse = jax.lax.scan(block, (w, opt.init(w), jnp.inf), None, length=(steps - tail_steps) // record_every)
+        carry, coarse = jax.lax.scan(
+            block, (w, opt.init(w), jnp.inf), None, length=(steps - tail_steps) // record_every
+        )
         (_, _, best), fine = jax.lax.scan(step, carry, None, length=tail_steps)
         return best, jnp.concatenate([coarse, fine])
 
@@ -91,9 +102,14 @@ def float64_loss(name: str, path: np.ndarray, target: complex) -> np.ndarray:
 
 
 COMMON = {
-    "start_magnitude": 0.99, "start_angle": float(np.pi / 4),
-    "target_magnitude": 0.99, "target_angle": float(np.pi / 100),
-    "learning_rate": 1e-3, "steps": 50_000, "record_every": 50, "tail_steps": 1000,
+    "start_magnitude": 0.99,
+    "start_angle": float(np.pi / 4),
+    "target_magnitude": 0.99,
+    "target_angle": float(np.pi / 100),
+    "learning_rate": 1e-3,
+    "steps": 50_000,
+    "record_every": 50,
+    "tail_steps": 1000,
     "parametrizations": list(PARAMETRIZATIONS),
 }
 # 50,000 steps of a two-parameter problem take seconds: both profiles run the paper's protocol.
@@ -105,8 +121,12 @@ WINDOWS = {"polar": ((1.5, 3.0), (-0.2, 1.2)), "exp": ((0.5, 3.0), (-5.0, 1.0)),
 def validate(s):
     for name in ("steps", "record_every", "tail_steps"):
         checks.positive_int(name, s[name])
-    checks.require(s["tail_steps"] < s["steps"] and (s["steps"] - s["tail_steps"]) % s["record_every"] == 0,
-                   "steps", "larger than tail_steps, with steps - tail_steps a multiple of record_every", s["steps"])
+    checks.require(
+        s["tail_steps"] < s["steps"] and (s["steps"] - s["tail_steps"]) % s["record_every"] == 0,
+        "steps",
+        "larger than tail_steps, with steps - tail_steps a multiple of record_every",
+        s["steps"],
+    )
     checks.in_interval("start_magnitude", s["start_magnitude"], 1e-3, 1, closed_high=False)
     checks.in_interval("target_magnitude", s["target_magnitude"], 0, 1, closed_high=False)
     checks.in_interval("start_angle", s["start_angle"], 1e-6, np.pi, closed_high=True)
@@ -115,8 +135,16 @@ def validate(s):
 
 
 def units(s):
-    keep = ("start_magnitude", "start_angle", "target_magnitude", "target_angle", "learning_rate", "steps",
-            "record_every", "tail_steps")
+    keep = (
+        "start_magnitude",
+        "start_angle",
+        "target_magnitude",
+        "target_angle",
+        "learning_rate",
+        "steps",
+        "record_every",
+        "tail_steps",
+    )
     optimizer = "sign_descent" if s["as_published"] else "adam"
     return [{"parametrization": p, "optimizer": optimizer, **{k: s[k] for k in keep}} for p in s["parametrizations"]]
 
@@ -125,17 +153,33 @@ def run_unit(c, progress):
     name = c["parametrization"]
     start = c["start_magnitude"] * np.exp(1j * c["start_angle"])
     target = c["target_magnitude"] * np.exp(1j * c["target_angle"])
-    best, path, steps = train(name, start, target, c["learning_rate"], c["steps"], c["record_every"],
-                              c["tail_steps"], fresh_state=c["optimizer"] == "sign_descent")
+    best, path, steps = train(
+        name,
+        start,
+        target,
+        c["learning_rate"],
+        c["steps"],
+        c["record_every"],
+        c["tail_steps"],
+        fresh_state=c["optimizer"] == "sign_descent",
+    )
     losses = float64_loss(name, path, target)
     w0 = initial_coordinates(name, c["start_magnitude"], c["start_angle"])
-    tail = losses[-c["tail_steps"]:]
-    return [{
-        "parametrization": name, "optimizer": c["optimizer"], "step": steps.tolist(), "loss": losses.tolist(),
-        "w_nu": [w0[0], *path[:, 0].tolist()], "w_theta": [w0[1], *path[:, 1].tolist()],
-        "final_loss": float(losses[-1]), "min_loss": min(best, float(losses.min())),
-        "tail_min_loss": float(tail.min()), "tail_max_loss": float(tail.max()),
-    }]
+    tail = losses[-c["tail_steps"] :]
+    return [
+        {
+            "parametrization": name,
+            "optimizer": c["optimizer"],
+            "step": steps.tolist(),
+            "loss": losses.tolist(),
+            "w_nu": [w0[0], *path[:, 0].tolist()],
+            "w_theta": [w0[1], *path[:, 1].tolist()],
+            "final_loss": float(losses[-1]),
+            "min_loss": min(best, float(losses.min())),
+            "tail_min_loss": float(tail.min()),
+            "tail_max_loss": float(tail.max()),
+        }
+    ]
 
 
 def claims(rows, s):
@@ -150,10 +194,15 @@ def claims(rows, s):
         if polar["optimizer"] == "adam":
             out.append(at_most("polar (Adam): final loss", polar["final_loss"], 1e-3))
         else:
-            out.append(Claim(f"polar (sign descent): oscillates near the optimum over the last {s['tail_steps']} steps",
-                             "min loss <= 1e-2 and max / min >= 10",
-                             f"min {polar['tail_min_loss']:.3g}, max / min {polar['tail_max_loss'] / polar['tail_min_loss']:.3g}",
-                             bool(polar["tail_min_loss"] <= 1e-2 and polar["tail_max_loss"] >= 10 * polar["tail_min_loss"])))
+            out.append(
+                Claim(
+                    f"polar (sign descent): oscillates near the optimum over the last {s['tail_steps']} steps",
+                    "min loss <= 1e-2 and max / min >= 10",
+                    f"min {polar['tail_min_loss']:.3g}, "
+                    f"max / min {polar['tail_max_loss'] / polar['tail_min_loss']:.3g}",
+                    bool(polar["tail_min_loss"] <= 1e-2 and polar["tail_max_loss"] >= 10 * polar["tail_min_loss"]),
+                )
+            )
     return out
 
 

@@ -21,8 +21,10 @@ from curse_of_memory.experiments.table import select
 from curse_of_memory.theory import sensitivity_two_point, sensitivity_two_point_as_published
 
 COMMON = {
-    "lambda0_magnitude": 0.99, "lambda0_angle": float(np.pi / 4),
-    "rhos": [0.0, 0.9, 0.99, 0.999, 1.0], "nu_max": 0.99,
+    "lambda0_magnitude": 0.99,
+    "lambda0_angle": float(np.pi / 4),
+    "rhos": [0.0, 0.9, 0.99, 0.999, 1.0],
+    "nu_max": 0.99,
 }
 PROFILES = {
     "quick": {**COMMON, "nu_points": 100, "theta_points": 250},
@@ -62,11 +64,18 @@ def run_unit(c, progress):
         return magnitude[np.argmin(np.abs(nu - abs(z))), np.argmin(np.abs(theta - np.angle(z)))]
 
     rim = nu[-1]
-    return [{
-        "rho": c["rho"], "nu": nu.tolist(), "theta": theta.tolist(), "abs_S": magnitude.ravel().tolist(),
-        "peak_nu": float(nu[i]), "peak_theta": float(theta[j]),
-        "at_conjugate": float(nearest(rim * np.exp(-1j * np.angle(lam0)))), "near_one": float(nearest(rim + 0j)),
-    }]
+    return [
+        {
+            "rho": c["rho"],
+            "nu": nu.tolist(),
+            "theta": theta.tolist(),
+            "abs_S": magnitude.ravel().tolist(),
+            "peak_nu": float(nu[i]),
+            "peak_theta": float(theta[j]),
+            "at_conjugate": float(nearest(rim * np.exp(-1j * np.angle(lam0)))),
+            "near_one": float(nearest(rim + 0j)),
+        }
+    ]
 
 
 def claims(rows, s):
@@ -78,15 +87,30 @@ def claims(rows, s):
         if rho in by_rho:
             r = by_rho[rho]
             ok = abs(r["peak_theta"] - want) <= step and r["peak_nu"] == max(r["nu"])
-            out.append(Claim(f"rho = {rho:g}: the peak of |S| sits at the rim next to {where}",
-                             f"angle {want:.3f} within one grid step ({step:.3f}), at the rim",
-                             f"angle {r['peak_theta']:.3f}, nu {r['peak_nu']:.3f}", bool(ok)))
+            out.append(
+                Claim(
+                    f"rho = {rho:g}: the peak of |S| sits at the rim next to {where}",
+                    f"angle {want:.3f} within one grid step ({step:.3f}), at the rim",
+                    f"angle {r['peak_theta']:.3f}, nu {r['peak_nu']:.3f}",
+                    bool(ok),
+                )
+            )
     ratios = [by_rho[rho]["near_one"] / by_rho[rho]["at_conjugate"] for rho in by_rho]
     increasing = all(b > a for a, b in zip(ratios, ratios[1:]))
-    out.append(Claim("as rho -> 1 the mass moves towards lambda = 1: |S| near 1 / |S| near conj(lambda0) increases with rho",
-                     "strictly increasing in rho", ", ".join(f"{r:.3g}" for r in ratios), bool(increasing)))
+    out.append(
+        Claim(
+            "as rho -> 1 the mass moves towards lambda = 1: |S| near 1 / |S| near conj(lambda0) increases with rho",
+            "strictly increasing in rho",
+            ", ".join(f"{r:.3g}" for r in ratios),
+            bool(increasing),
+        )
+    )
     if 0.0 in by_rho and 1.0 in by_rho:
-        out.append(at_least("(|S| near 1 / near conj(lambda0)) at rho = 1 over the same at rho = 0", ratios[-1] / ratios[0], 100))
+        out.append(
+            at_least(
+                "(|S| near 1 / near conj(lambda0)) at rho = 1 over the same at rho = 0", ratios[-1] / ratios[0], 100
+            )
+        )
     return out
 
 

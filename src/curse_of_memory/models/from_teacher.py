@@ -34,8 +34,8 @@ S4_STEP = 0.01
 def teacher_eigendecomposition(teacher: LinearRNN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(l, V, V^-1) of the teacher's full recurrent matrix, complex128: A = V diag(l) V^-1."""
     A = scipy.linalg.block_diag(*np.asarray(teacher.A, np.float64))  # NumPy: float64 even outside x64
-    l, V = np.linalg.eig(A)
-    return l, V, np.linalg.inv(V)
+    eig, V = np.linalg.eig(A)
+    return eig, V, np.linalg.inv(V)
 
 
 def dense_rnn_from(teacher: LinearRNN) -> LinearRNN:
@@ -48,22 +48,22 @@ def _diagonal_input_output(teacher: LinearRNN, V, V_inv, input_scale) -> dict:
     """B' = V^-1 B / input_scale (per state), C' = C V, D: real and imaginary parts."""
     B = V_inv @ np.asarray(teacher.B, np.float64) / np.asarray(input_scale)[:, None]
     C = np.asarray(teacher.C, np.float64) @ V
-    parts = {"B_re": B.real, "B_im": B.imag, "C_re": C.real, "C_im": C.imag,
-             "D": np.asarray(teacher.D, np.float64)}
+    parts = {"B_re": B.real, "B_im": B.imag, "C_re": C.real, "C_im": C.imag, "D": np.asarray(teacher.D, np.float64)}
     return {k: jnp.asarray(v) for k, v in parts.items()}
 
 
-def diagonal_rnn_from(teacher: LinearRNN, *, parametrization: str = "real_imag",
-                      normalization: str = "none") -> DiagonalRNN:
+def diagonal_rnn_from(
+    teacher: LinearRNN, *, parametrization: str = "real_imag", normalization: str = "none"
+) -> DiagonalRNN:
     """A `DiagonalRNN` at the teacher: lambda = eig(A). The defaults give the paper's complex
     diagonal RNN; ("exp", "learned") gives the LRU, whose stored gamma is
     log sqrt(1 - |lambda|^2), so B' = diag(1 / gamma) V^-1 B. Not for "zoh": see `s4d_from`."""
     check_normalization(normalization)
     if parametrization == "zoh" or normalization == "step":
         raise ValueError("use s4d_from for the zoh parametrization and its step normalization")
-    l, V, V_inv = teacher_eigendecomposition(teacher)
+    eig, V, V_inv = teacher_eigendecomposition(teacher)
     with jax.enable_x64(True):
-        lam = jnp.asarray(l)
+        lam = jnp.asarray(eig)
         log_stored = parametrization == "exp"
         gamma_param = init_learned_gamma(lam, log_stored=log_stored) if normalization == "learned" else None
         scale = gamma(normalization, lam, gamma_param, log_stored=log_stored, eps=L2_EPS)
@@ -88,14 +88,14 @@ def s4d_from(teacher: LinearRNN, *, step: float = S4_STEP, as_published: bool = 
     """
     if not step > 0:
         raise ValueError(f"the S4 step must be positive, got {step}")
-    l, V, V_inv = teacher_eigendecomposition(teacher)
-    n = l.size
+    eig, V, V_inv = teacher_eigendecomposition(teacher)
+    n = eig.size
     with jax.enable_x64(True):
         model = DiagonalRNN(
             eigenvalue_params=(
                 jnp.full((n,), softplus_inverse(jnp.float64(step))),
-                jnp.asarray(np.log(np.abs(l)) / step),
-                jnp.asarray(np.mod(np.angle(l), 2 * np.pi) / step),
+                jnp.asarray(np.log(np.abs(eig)) / step),
+                jnp.asarray(np.mod(np.angle(eig), 2 * np.pi) / step),
             ),
             gamma_param=None,
             **_diagonal_input_output(teacher, V, V_inv, np.full(n, step)),

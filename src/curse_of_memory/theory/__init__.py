@@ -1,7 +1,6 @@
 """Closed-form predictions, so that experiments can put theory next to measurement."""
 
 from curse_of_memory.theory.diagonal_hessian import diagonal_rnn_hessian
-
 from curse_of_memory.theory.one_dimensional import (
     hidden_second_moment,
     hidden_second_moment_from_autocorrelation,

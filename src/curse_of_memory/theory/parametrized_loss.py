@@ -26,16 +26,18 @@ from curse_of_memory.theory.one_dimensional import normalized_one_dimensional_lo
 LANDSCAPE_PARAMETRIZATIONS = ("polar", "exp", "opt")
 
 
-def coordinate_loss(parametrization: str, w_nu: Array, w_theta: Array, lam_star: Array, *,
-                    normalized: bool = True) -> Array:
+def coordinate_loss(
+    parametrization: str, w_nu: Array, w_theta: Array, lam_star: Array, *, normalized: bool = True
+) -> Array:
     """Loss of the student lambda = decode(w_nu, w_theta) against lambda* (broadcasting)."""
     lam = get_parametrization(parametrization).decode(jnp.asarray(w_nu), jnp.asarray(w_theta))
     loss = normalized_one_dimensional_loss if normalized else one_dimensional_loss
     return loss(lam, lam_star)
 
 
-def coordinate_curvature(parametrization: str, w_nu: Array, w_theta: Array, lam_star: Array, *,
-                         axis: int, normalized: bool = True) -> Array:
+def coordinate_curvature(
+    parametrization: str, w_nu: Array, w_theta: Array, lam_star: Array, *, axis: int, normalized: bool = True
+) -> Array:
     """d^2 loss / d w^2 along w_nu (axis 0) or w_theta (axis 1), by autodiff (broadcasting)."""
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (magnitude coordinate) or 1 (angle coordinate), got {axis}")

@@ -44,8 +44,7 @@ def sensitivity_two_point_closed_form(lam1: Array, lam2: Array, rho: Array) -> A
     N = 1 + p - 2 rho p s - 4 rho^2 p + 4 rho^2 p^2 + 2 rho^3 p s - rho^4 p^2 (1 + p),
     p = l1 l2, s = l1 + l2."""
     p, s = lam1 * lam2, lam1 + lam2
-    N = (1 + p - 2 * rho * p * s - 4 * rho**2 * p + 4 * rho**2 * p**2 + 2 * rho**3 * p * s
-         - rho**4 * p**2 * (1 + p))
+    N = 1 + p - 2 * rho * p * s - 4 * rho**2 * p + 4 * rho**2 * p**2 + 2 * rho**3 * p * s - rho**4 * p**2 * (1 + p)
     return N / _denominator(lam1, lam2, rho)
 
 
@@ -54,6 +53,5 @@ def sensitivity_two_point_as_published(lam1: Array, lam2: Array, rho: Array) -> 
     (1 - rho)(1 + p) + rho^2 (1 - p)^3 - rho (1 - rho) p (2 l1 + 2 l2 - rho p (1 + p)):
     it differs from the exact one by rho (rho - 1)(...), so it is exact at rho = 0 and 1 only."""
     p = lam1 * lam2
-    N = ((1 - rho) * (1 + p) + rho**2 * (1 - p) ** 3
-         - rho * (1 - rho) * p * (2 * lam1 + 2 * lam2 - rho * p * (1 + p)))
+    N = (1 - rho) * (1 + p) + rho**2 * (1 - p) ** 3 - rho * (1 - rho) * p * (2 * lam1 + 2 * lam2 - rho * p * (1 + p))
     return N / _denominator(lam1, lam2, rho)
