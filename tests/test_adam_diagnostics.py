@@ -57,6 +57,7 @@ def test_missing_adam_state_is_explained():
         find_adam_state(optax.sgd(0.1).init({"a": jnp.zeros(2)}))
 
 
+@pytest.mark.slow  # ~50 s on a busy machine; the Fig. 11 test records rates through the same hook
 def test_rates_are_recorded_per_group_during_training():
     task = teacher_student(0.9, T=20, batch_size=4)
     result = train_ensemble(

@@ -36,7 +36,7 @@ def test_fig6_claims_hold_and_fail_on_a_wrong_curvature(tmp_path):
     assert not verdict["autodiff curvature at the optimum vs the table of Sec. 3.3, max relative error"]
 
 
-@pytest.mark.parametrize("as_published", [False, True])
+@pytest.mark.parametrize("as_published", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_fig7_adam_and_sign_descent(tmp_path, as_published):
     outcome, rows, s = run(7, tmp_path, {}, as_published=as_published)
     assert {r["optimizer"] for r in rows} == {"sign_descent" if as_published else "adam"}
@@ -53,6 +53,7 @@ def test_fig8_mass_moves_towards_one(tmp_path, as_published):
     assert not any(c.passed for c in FIG[8].claims(shuffled, s) if "increases with rho" in c.claim)
 
 
+@pytest.mark.slow  # ~1 min: two Hessians and two training runs
 def test_fig4_hessians_and_effective_rates_at_toy_scale(tmp_path):
     outcome, rows, s = run(4, tmp_path, {"hessian_T": 120, "hessian_batch": 8, **TOY_TRAINING})
     hessians = [r for r in rows if r["kind"] == "hessian"]
@@ -68,6 +69,7 @@ def test_fig4_hessians_and_effective_rates_at_toy_scale(tmp_path):
     assert not any(c.passed for c in FIG[4].claims(degenerate, s) if "numerical rank" in c.claim)
 
 
+@pytest.mark.slow  # ~1 min: as Fig. 4, for the LRU and S4
 def test_fig9_lru_and_s4_at_toy_scale(tmp_path):
     outcome, rows, s = run(9, tmp_path, {"hessian_T": 120, "hessian_batch": 8, **TOY_TRAINING}, as_published=True)
     s4 = next(r for r in rows if r.get("kind") == "hessian" and r["model"] == "s4")

@@ -73,7 +73,10 @@ def test_bad_groups_and_oversized_dense_requests_are_explained():
         hessian(lambda m: jnp.sum(m.A**2), model, max_params=50)
 
 
-@pytest.mark.parametrize("make", [lambda k: linear_rnn(k, 1, 1, 3), lambda k: lru(k, 1, 1, 3, nu_min=0.5)])
+@pytest.mark.parametrize(
+    "make",
+    [lambda k: linear_rnn(k, 1, 1, 3), pytest.param(lambda k: lru(k, 1, 1, 3, nu_min=0.5), marks=pytest.mark.slow)],
+)
 def test_hessian_matches_finite_differences_of_the_gradient(x64, make):
     task, x = small_task()
     model = make(KEY)
@@ -95,7 +98,7 @@ def test_a_chosen_group_is_the_matching_block_of_the_full_hessian(x64):
     np.testing.assert_allclose(part.matrix, full.matrix[np.ix_(rows, rows)], rtol=1e-12)
 
 
-@pytest.mark.parametrize("student", ["dense", "complex", "lru"])
+@pytest.mark.parametrize("student", ["dense", "complex", pytest.param("lru", marks=pytest.mark.slow)])
 def test_hessian_at_the_teacher_has_rank_2n_plus_1(x64, student):
     """Sec. 3.5: a SISO system with n states has 2n + 1 transfer-function degrees of freedom."""
     n = 3
