@@ -80,19 +80,19 @@ COMMON = {
 }
 PROFILES = {
     # Fewer nu0 values, seeds and learning rates, never fewer steps: at nu0 = 0.99 the LRU
-    # is still at ~1e-2 after 2k steps. Learning rates: the best of each grid in a pilot
-    # run of the full grid (docs/performance.md).
+    # is still at ~1e-2 after 2k steps. Learning rates: the best one or two of each paper
+    # grid in a pilot run of the full grids with 3 seeds (docs/performance.md).
     "quick": {
         **COMMON,
-        "nu0s": [0.36, 0.84, 0.98, 0.99],
+        "nu0s": [0.36, 0.98, 0.99],
         "seeds": 3,
         "learning_rates": {
             "lru": [0.032, 0.01],
             "rnn": [1e-3, 3.2e-4],
-            "complex": [3.2e-3, 1e-3],
-            "gamma": [0.01, 3.2e-3],
-            "block_diagonal": [3.2e-3, 1e-3],
-            "more_neurons": [3.2e-3, 1e-3],
+            "complex": [3.2e-3],
+            "gamma": [3.2e-3],
+            "block_diagonal": [1e-3],
+            "more_neurons": [3.2e-3],
         },
     },
     "full": {
@@ -186,6 +186,14 @@ def claims(rows, s):
     if 0.36 in rnn and 0.99 in rnn:
         out.append(at_least("(i) dense RNN loss at nu0=0.99 / at nu0=0.36", rnn[0.99] / rnn[0.36], 1e4))
     out.append(at_most("(ii) LRU loss at every nu0 (max)", max(lru_.values()), 1e-3))
+    for name, curve in (("dense RNN", rnn), ("LRU", lru_)):
+        losses = [curve[nu0] for nu0 in sorted(nu0s)]
+        worst_drop = max([a / b for a, b in zip(losses, losses[1:])], default=1.0)
+        out.append(Claim(f"(v) {name} loss rises roughly with nu0", "largest drop between neighbouring nu0 < 3x, "
+                         "last > first", f"largest drop {worst_drop:.2g}x, last/first {losses[-1] / losses[0]:.2g}",
+                         bool(worst_drop < 3 and losses[-1] > losses[0])))
+    low = min(nu0s)
+    out.append(at_most(f"(vi) dense RNN / LRU loss at nu0={low} (matches or slightly beats)", rnn[low] / lru_[low], 3))
     for nu0 in [v for v in (0.98, 0.99) if v in nu0s]:
         out.append(at_least(f"(iii) dense RNN / LRU loss at nu0={nu0}", rnn[nu0] / lru_[nu0], 100))
     b = {m: best(rows, m, s["panel_b_nu0"])[0] for m in s["panel_b_students"]}
@@ -197,6 +205,10 @@ def claims(rows, s):
         out.append(Claim("(vii) panel B: most of the gain comes from the first step (block diagonal)",
                          "first step >= half of the RNN -> LRU gain (in decades)",
                          f"{first:.2f} of {total:.2f} decades", bool(first >= 0.5 * total)))
+        later = [m for m in STUDENTS[1:] if m in b]
+        steps = [max(b[x] / b[y], b[y] / b[x]) for x, y in zip(later, later[1:])]
+        out.append(at_most("(vii) panel B: each later step changes the loss by (largest factor)",
+                           max(steps, default=1.0), 10))
     diverged = sum(r["diverged"] for r in rows)
     if diverged:
         out.append(Claim("diverged runs (reported, not dropped)", "any", f"{diverged} of {len(rows)}", True))
@@ -243,6 +255,11 @@ EXPERIMENT = Experiment(
     default_seed=2023,
     notes="Teacher seed 42 for every run (as in the paper's code), so the spread over seeds measures the "
     "students' initialization and data. Losses are computed through the students' kernels (exactly the "
-    "sampled loss of the paper's pipeline). The quick profile keeps 10k steps and uses 3 seeds, 4 nu0 "
-    "values and the two best learning rates of each grid found in a pilot of the full grid.",
+    "sampled loss of the paper's pipeline). The quick profile keeps 10k steps and uses 3 seeds, 3 nu0 "
+    "values and the best one or two learning rates of each grid found in a pilot of the full grids. "
+    "What did not reproduce in that pilot (3 seeds, every paper learning rate): the dense RNN degrades "
+    "by 2e5x from nu0 = 0.36 to 0.99 as in the paper, but it still reaches 4e-3 at nu0 = 0.99 (lr 3.2e-4), "
+    "only 20x the LRU's 2e-4 (claim iii, paper >= 100x), and the block-diagonal step gains 77x (claim iv). "
+    "At nu0 = 0.99 the complex diagonal RNN (5.5e-5) and the gamma-normalized one (1.9e-5) beat the LRU, "
+    "whose exponential parametrization is the only difference.",
 )
