@@ -17,6 +17,7 @@ from curse_of_memory.models.diagonal_rnn import (
 )
 from curse_of_memory.models.eigenvalue_init import remap_eigenvalues, ring_uniform
 from curse_of_memory.models.elman import ElmanRNN, elman_rnn
+from curse_of_memory.models.from_teacher import dense_rnn_from, diagonal_rnn_from, s4d_from
 from curse_of_memory.models.gru import GRU, gru
 from curse_of_memory.models.linear_rnn import LinearRNN, linear_rnn
 from curse_of_memory.models.lstm import LSTM, lstm
@@ -46,7 +47,9 @@ __all__ = [
     "DiagonalRNN",
     "LinearRNN",
     "complex_diagonal_rnn",
+    "dense_rnn_from",
     "diagonal_rnn",
+    "diagonal_rnn_from",
     "gru",
     "impulse_response",
     "linear_rnn",
@@ -55,4 +58,5 @@ __all__ = [
     "remap_eigenvalues",
     "ring_uniform",
     "s4d",
+    "s4d_from",
 ]

@@ -1,5 +1,6 @@
 """Closed-form predictions, so that experiments can put theory next to measurement."""
 
+from curse_of_memory.theory.diagonal_hessian import diagonal_rnn_hessian
 from curse_of_memory.theory.one_dimensional import (
     hidden_second_moment,
     hidden_second_moment_from_autocorrelation,
@@ -12,8 +13,23 @@ from curse_of_memory.theory.one_dimensional import (
     sensitivity_second_moment_from_autocorrelation,
     two_point_function,
 )
+from curse_of_memory.theory.parametrized_loss import (
+    LANDSCAPE_PARAMETRIZATIONS,
+    coordinate_curvature,
+    coordinate_loss,
+    optimum_curvatures,
+)
+from curse_of_memory.theory.two_point import (
+    sensitivity_two_point,
+    sensitivity_two_point_as_published,
+    sensitivity_two_point_closed_form,
+)
 
 __all__ = [
+    "LANDSCAPE_PARAMETRIZATIONS",
+    "coordinate_curvature",
+    "coordinate_loss",
+    "diagonal_rnn_hessian",
     "hidden_second_moment",
     "hidden_second_moment_from_autocorrelation",
     "normalized_hidden_second_moment",
@@ -21,7 +37,11 @@ __all__ = [
     "normalized_sensitivity_as_published",
     "normalized_sensitivity_second_moment",
     "one_dimensional_loss",
+    "optimum_curvatures",
     "sensitivity_second_moment",
     "sensitivity_second_moment_from_autocorrelation",
+    "sensitivity_two_point",
+    "sensitivity_two_point_as_published",
+    "sensitivity_two_point_closed_form",
     "two_point_function",
 ]
