@@ -1,5 +1,27 @@
-"""Measurements that work on any model: sensitivities, and more as the toolkit grows."""
+"""Measurements that work on any model: sensitivities, signal propagation, autocorrelations,
+recurrent Jacobians."""
 
+from curse_of_memory.diagnostics.autocorrelation import ExponentialFit, autocorrelation, fit_exponential
+from curse_of_memory.diagnostics.jacobians import recurrent_jacobians
 from curse_of_memory.diagnostics.sensitivity import SecondMoments, hidden_second_moments
+from curse_of_memory.diagnostics.signal_propagation import (
+    SignalPropagation,
+    default_groups,
+    next_token_loss,
+    previous_token_loss,
+    signal_propagation,
+)
 
-__all__ = ["SecondMoments", "hidden_second_moments"]
+__all__ = [
+    "ExponentialFit",
+    "SecondMoments",
+    "SignalPropagation",
+    "autocorrelation",
+    "default_groups",
+    "fit_exponential",
+    "hidden_second_moments",
+    "next_token_loss",
+    "previous_token_loss",
+    "recurrent_jacobians",
+    "signal_propagation",
+]

@@ -1,5 +1,6 @@
 """Closed-form predictions, so that experiments can put theory next to measurement."""
 
+from curse_of_memory.theory.gru import gru_bias_sensitivity, gru_hidden_variance, leaky_two_point
 from curse_of_memory.theory.one_dimensional import (
     hidden_second_moment,
     hidden_second_moment_from_autocorrelation,
@@ -14,6 +15,9 @@ from curse_of_memory.theory.one_dimensional import (
 )
 
 __all__ = [
+    "gru_bias_sensitivity",
+    "gru_hidden_variance",
+    "leaky_two_point",
     "hidden_second_moment",
     "hidden_second_moment_from_autocorrelation",
     "normalized_hidden_second_moment",
