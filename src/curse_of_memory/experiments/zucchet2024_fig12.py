@@ -27,7 +27,9 @@ PROFILES = {"quick": {**COMMON, "n_sequences": 256}, "full": {**COMMON, "n_seque
 # "A few hundred tokens".
 TIMESCALE_RANGE = (100.0, 1000.0)
 SHARP_DROP = 3.0
-# Synthetic inputs: the estimate must match the generating model (sampling error << 1%).
+# Synthetic inputs: the estimate must match the generating model over lags 0 .. T/2, where every
+# sequence and feature contributes at least T/2 pairs (sampling error < 1% at the quick profile's
+# 256 sequences; beyond, pairs run out and the error reaches ~10% at the last lags).
 MODEL_RTOL = 0.05
 
 
@@ -69,9 +71,10 @@ def claims(rows, s):
     if not positive.all():
         out.append(Claim("lags with R <= 0 (left out of the log fit)", "none", f"{int((~positive).sum())}", False))
     if s["inputs"] == "synthetic":
-        model = model_autocorrelation(np.arange(len(R)), COMPONENTS)
-        out.append(at_most("synthetic inputs: max relative error of R against the generating model",
-                           float(np.max(np.abs(R / model - 1))), MODEL_RTOL))
+        half = R[: s["T"] // 2 + 1]
+        model = model_autocorrelation(np.arange(len(half)), COMPONENTS)
+        out.append(at_most(f"synthetic inputs: max relative error of R against the generating model, lags 0..{len(half) - 1}",
+                           float(np.max(np.abs(half / model - 1))), MODEL_RTOL))
         out.append(close("synthetic inputs: fitted amplitude a vs the slow component's variance", fit.amplitude, SLOW_VARIANCE, 0.1))
         out.append(close("synthetic inputs: fitted correlation time vs the slow component's",
                          fit.timescale, float(-1 / np.log(SLOW_CORRELATION)), 0.1))

@@ -43,7 +43,8 @@ def _rows(key, indices, T, d):
         k_white, k_slow = jax.random.split(jax.random.fold_in(key, i))
         white = jax.random.normal(k_white, (T, d), jnp.float32)
         slow = ar1(k_slow, SLOW_CORRELATION, (T, d), jnp.float32)
-        return np.sqrt(WHITE_VARIANCE) * white + np.sqrt(SLOW_VARIANCE) * slow
+        # Python-float scales keep float32 rows float32 even with x64 enabled.
+        return float(np.sqrt(WHITE_VARIANCE)) * white + float(np.sqrt(SLOW_VARIANCE)) * slow
 
     return jax.vmap(row)(indices)
 
