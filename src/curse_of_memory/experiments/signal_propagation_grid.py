@@ -10,7 +10,6 @@ entry over the whole model ("gradient") and within each layer ("layer_gradient")
 
 from __future__ import annotations
 
-import jax
 import numpy as np
 
 from curse_of_memory.diagnostics.signal_propagation import (
@@ -22,7 +21,6 @@ from curse_of_memory.diagnostics.signal_propagation import (
 from curse_of_memory.experiments import checks
 from curse_of_memory.experiments.embedding_settings import INPUT_SETTINGS, inputs_for, validate_inputs
 from curse_of_memory.experiments.table import select
-from curse_of_memory.models.deep_rnn import NORMS, deep_rnn
 from curse_of_memory.models.memory_scale import RECURRENT_LAYERS, recurrent_layer
 
 MEMORY_SCALES = [1.0, 10**0.5, 10.0, 10**1.5, 100.0]
@@ -65,15 +63,10 @@ def grid_units(s, variants) -> list[dict]:
 
 def run_grid_unit(c, progress):
     inputs = inputs_for(c, c["n_sequences"], c["T"])
-    d = inputs.shape[-1]
-
-    def factory(t):
-        layer = lambda key: recurrent_layer(c["model"], key, c["d_model"], t)
-        return deep_rnn(jax.random.PRNGKey(c["seed"]), layer, d_in=d, d_out=d, d_model=c["d_model"],
-                        n_layers=c["n_layers"], norm_kind=c["norm"], norm_twice=c["norm_twice"])
-
     result = signal_propagation(
-        factory, [c["memory"]], inputs, batch_size=c["batch_size"], n_sequences=c["n_sequences"],
+        lambda key, t: recurrent_layer(c["model"], key, c["d_model"], t), [c["memory"]], inputs,
+        seed=c["seed"], d_model=c["d_model"], n_layers=c["n_layers"], norm=c["norm"], norm_twice=c["norm_twice"],
+        batch_size=c["batch_size"], n_sequences=c["n_sequences"],
         loss=previous_token_loss if c["loss"] == "previous_token" else next_token_loss,
         precision=c["precision"], on_progress=lambda done, total: progress(done / total),
     )

@@ -6,8 +6,9 @@
 
 Any recurrent layer mapping (T, d) -> (T, d) works. A layer with `hidden_states(x, method)`
 and `readout(h, x)` (the diagonal and linear RNNs) outputs Re(C h) + D x and reports h as its hidden state;
-any other layer is a callable whose output (or first output, as the LSTM's (h, c)) is both its
-output and its hidden state (GRU, LSTM, RG-LRU, simplified GRU).
+another layer with `hidden_states(x)` reports those; any other layer is a callable whose output
+(or first output, as the LSTM's (h, c)) is both its output and its hidden state (GRU, LSTM,
+RG-LRU, simplified GRU).
 
 Norms act on a batch (B, T, d): "layer" normalizes each token over features, "batch" each
 feature over batch and time (batch statistics, as Flax's BatchNorm in training mode), both
@@ -60,16 +61,17 @@ def norm(kind: str, d: int) -> Norm:
 def run_recurrent(layer: Any, x: Array, method: str = "sequential") -> tuple[Array, Array]:
     """(output (T, d), hidden states (T, N)) of a recurrent layer on one sequence x (T, d).
 
-    `method` goes to `hidden_states` of linear layers: on CPU, for hundreds of states and
-    steps, the sequential scan is faster (forward and backward) and compiles faster than the
-    associative one.
+    A layer with `readout` (the diagonal and linear RNNs) computes its states once with
+    `hidden_states(x, method)`: on CPU, for hundreds of states and steps, the sequential scan
+    is faster (forward and backward) and compiles faster than the associative one. Another
+    layer with `hidden_states(x)` reports those; any other layer its output (or first output).
     """
     if hasattr(layer, "readout"):
         h = layer.hidden_states(x, method)
         return layer.readout(h, x), h
     out = layer(x)
-    h = out[0] if isinstance(out, tuple) else out
-    return h, h
+    y = out[0] if isinstance(out, tuple) else out
+    return y, layer.hidden_states(x) if hasattr(layer, "hidden_states") else y
 
 
 class ResidualBlock(eqx.Module):
