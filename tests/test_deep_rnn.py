@@ -20,9 +20,12 @@ from curse_of_memory.models import (
 )
 from curse_of_memory.models.deep_rnn import run_recurrent
 from curse_of_memory.models.rg_lru import C as RG_LRU_C
-
 from reference import diagonal_loop
 from test_gated_cells import as_numpy, gru_loop, lstm_loop, sigmoid
+
+
+def as_float64(a):
+    return np.asarray(a, np.float64)
 
 
 def gelu(x):
@@ -52,7 +55,7 @@ def recurrent_ref(layer, x):
 
 
 def deep_ref(model, x):
-    p = lambda a: np.asarray(a, np.float64)
+    p = as_float64
     x_enc = x @ p(model.encoder.weight).T + p(model.encoder.bias)
     residuals, hiddens = [], []
     for block in model.layers:
@@ -71,15 +74,29 @@ def deep_ref(model, x):
     return x_enc @ p(model.decoder.weight).T + p(model.decoder.bias), residuals, hiddens
 
 
-@pytest.mark.parametrize("layer,norm,twice", [("complex", "none", False), ("complex", "layer", False),
-                                              ("complex", "batch", False), ("complex", "layer", True), ("gru", "layer", False)])
+@pytest.mark.parametrize(
+    "layer,norm,twice",
+    [
+        ("complex", "none", False),
+        ("complex", "layer", False),
+        ("complex", "batch", False),
+        ("complex", "layer", True),
+        ("gru", "layer", False),
+    ],
+)
 def test_deep_rnn_matches_reference(x64, rng, layer, norm, twice):
-    make = {"complex": lambda k: complex_diagonal_rnn(k, 4, 4, 6, nu_min=0.5, nu_max=0.9),
-            "gru": lambda k: chrono_gru(k, 4, 4, T_min=1, T_max=8)}[layer]
-    model = deep_rnn(jax.random.PRNGKey(0), make, d_in=3, d_out=5, d_model=4, n_layers=2, norm_kind=norm, norm_twice=twice)
+    make = {
+        "complex": lambda k: complex_diagonal_rnn(k, 4, 4, 6, nu_min=0.5, nu_max=0.9),
+        "gru": lambda k: chrono_gru(k, 4, 4, T_min=1, T_max=8),
+    }[layer]
+    model = deep_rnn(
+        jax.random.PRNGKey(0), make, d_in=3, d_out=5, d_model=4, n_layers=2, norm_kind=norm, norm_twice=twice
+    )
     # Non-trivial norm parameters, so that scale and shift are exercised.
     if norm != "none":
-        model = eqx.tree_at(lambda m: [b.norm.scale for b in m.layers], model, [jnp.arange(1.0, 5.0), jnp.arange(2.0, 6.0)])
+        model = eqx.tree_at(
+            lambda m: [b.norm.scale for b in m.layers], model, [jnp.arange(1.0, 5.0), jnp.arange(2.0, 6.0)]
+        )
         model = eqx.tree_at(lambda m: [b.norm.shift for b in m.layers], model, [jnp.full(4, 0.3), jnp.full(4, -0.2)])
     x = rng.normal(size=(2, 7, 3))
     y, residuals, hiddens = jax.jit(lambda m, x: m.trace(x))(model, x)
@@ -131,11 +148,15 @@ def test_chrono_lstm_is_a_leaky_integrator_with_frozen_gates(x64, rng):
     # A live LSTM agrees with the reference loop of the PyTorch equations.
     live = chrono_lstm(jax.random.PRNGKey(2), 3, 8, T_min=2.0, T_max=30.0)
     x = rng.normal(size=(20, 3))
-    np.testing.assert_allclose(np.asarray(jax.jit(lambda m, x: m(x)[0])(live, x)), lstm_loop(as_numpy(live), x), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(jax.jit(lambda m, x: m(x)[0])(live, x)), lstm_loop(as_numpy(live), x), rtol=1e-12
+    )
 
 
 def simple_gru_loop(cell, x):
-    W_iz, W_hz, b, W_in = (np.asarray(a, np.float64) for a in (cell.weight_iz, cell.weight_hz, cell.bias_iz, cell.weight_in))
+    W_iz, W_hz, b, W_in = (
+        np.asarray(a, np.float64) for a in (cell.weight_iz, cell.weight_hz, cell.bias_iz, cell.weight_in)
+    )
     h = np.zeros(W_hz.shape[0])
     out = []
     for x_t in x:
@@ -152,11 +173,13 @@ def test_simple_gru_matches_its_equations_and_is_leaky_with_constant_gates(x64, 
     frozen = simple_chrono_gru(jax.random.PRNGKey(0), 4, 6, T_min=1.0, T_max=50.0, scale_x=0.0, scale_h=0.0)
     lam = sigmoid(np.asarray(frozen.bias_iz))
     u = (1 - lam) * (x @ np.asarray(frozen.weight_in).T)
-    np.testing.assert_allclose(np.asarray(jax.jit(lambda c, x: c(x))(frozen, x)), np.real(diagonal_loop(lam, u)), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(jax.jit(lambda c, x: c(x))(frozen, x)), np.real(diagonal_loop(lam, u)), rtol=1e-12
+    )
 
 
 def rg_lru_loop(layer, x):
-    p = lambda a: np.asarray(a, np.float64)
+    p = as_float64
     a = sigmoid(p(layer.log_a_param))
     h = np.zeros(x.shape[1])
     out = []

@@ -17,14 +17,21 @@ def test_white_noise_closed_forms(x64):
     lam = np.array([0.1, 0.5, 0.9, 0.99])
     # h = (1 - a) sum a^k x: Var = (1 - a)^2 / (1 - a^2) = (1 - a) / (1 + a).
     np.testing.assert_allclose(gru_hidden_variance(lam, WHITE), (1 - lam) / (1 + lam), rtol=1e-12)
+
     # Var dh/db = d_a d_c aux at a = c, times (a (1 - a))^2: against central differences of aux.
-    for l in lam:
-        f = lambda v: leaky_two_point(v[0], v[1], WHITE)
+    def f(v):
+        return leaky_two_point(v[0], v[1], WHITE)
+
+    for a in lam:
         eps = 1e-5
-        mixed = (f(np.array([l + eps, l + eps])) - f(np.array([l + eps, l - eps])) - f(np.array([l - eps, l + eps]))
-                 + f(np.array([l - eps, l - eps]))) / (4 * eps**2)
-        expected = mixed * (l * (1 - l)) ** 2
-        assert float(gru_bias_sensitivity(l, WHITE)) == pytest.approx(float(expected), rel=1e-5)
+        mixed = (
+            f(np.array([a + eps, a + eps]))
+            - f(np.array([a + eps, a - eps]))
+            - f(np.array([a - eps, a + eps]))
+            + f(np.array([a - eps, a - eps]))
+        ) / (4 * eps**2)
+        expected = mixed * (a * (1 - a)) ** 2
+        assert float(gru_bias_sensitivity(a, WHITE)) == pytest.approx(float(expected), rel=1e-5)
 
 
 def test_published_variant_differs_only_for_short_timescales(x64):

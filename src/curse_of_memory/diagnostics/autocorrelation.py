@@ -22,8 +22,9 @@ def _lag_sums(x: np.ndarray, max_lag: int) -> np.ndarray:
     return np.fft.irfft(power, n=2 * T)[: max_lag + 1]
 
 
-def autocorrelation(inputs: Any, max_lag: int | None = None, *, rows: range | None = None,
-                    batch_size: int = 8) -> np.ndarray:
+def autocorrelation(
+    inputs: Any, max_lag: int | None = None, *, rows: range | None = None, batch_size: int = 8
+) -> np.ndarray:
     """R(Delta) for Delta = 0 .. max_lag (default T - 2, the paper's last lag), (max_lag + 1,).
 
     inputs: an array-like (N, T, d) whose row slices give arrays (NumPy, memory-mapped `.npy`,
@@ -64,8 +65,10 @@ def fit_exponential(R: np.ndarray, lags: np.ndarray | None = None) -> Exponentia
     R = np.asarray(R, float)
     lags = np.arange(len(R)) if lags is None else np.asarray(lags, float)
     if np.any(R <= 0) or not np.all(np.isfinite(R)):
-        raise ValueError("the exponential fit needs a positive, finite autocorrelation at every lag given; "
-                         f"pass the lags where R > 0 (non-positive at {int(np.sum(R <= 0))} lags)")
+        raise ValueError(
+            "the exponential fit needs a positive, finite autocorrelation at every lag given; "
+            f"pass the lags where R > 0 (non-positive at {int(np.sum(R <= 0))} lags)"
+        )
     if len(R) < 2:
         raise ValueError("the exponential fit needs at least two lags")
     slope, intercept = np.polyfit(lags, np.log10(R), 1)

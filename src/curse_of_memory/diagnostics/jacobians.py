@@ -34,14 +34,18 @@ def recurrent_jacobians(step: Callable[[Any, Array], Any], state0: Any, xs: Arra
     times = np.asarray(times, int)
     T = xs.shape[0]
     if times.ndim != 1 or times.size == 0 or times.min() < 1 or times.max() > T:
-        raise ValueError(f"times must be a non-empty list of steps in [1, {T}] (the inputs' length), got {times.tolist()}")
+        raise ValueError(
+            f"times must be a non-empty list of steps in [1, {T}] (the inputs' length), got {times.tolist()}"
+        )
     return _jacobians(step, state0, xs, jnp.asarray(times))
 
 
 @eqx.filter_jit
 def _jacobians(step, state0, xs, times):
     s0, unravel = ravel_pytree(state0)
-    flat_step = lambda s, x: ravel_pytree(step(unravel(s), x))[0]
+    def flat_step(s, x):
+        return ravel_pytree(step(unravel(s), x))[0]
+
     S = s0.shape[0]
     slot = jnp.full(xs.shape[0] + 1, -1).at[times].set(jnp.arange(times.shape[0]))
 

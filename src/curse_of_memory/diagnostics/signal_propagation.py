@@ -152,8 +152,10 @@ def _check_inputs(inputs: Any, batch_size: int, n_sequences: int | None) -> int:
         raise ValueError(f"inputs must be an array-like of shape (N, T, d) with T >= 2, got shape {shape}")
     n = shape[0] if n_sequences is None else n_sequences
     if batch_size < 1 or n < batch_size or n % batch_size or n > shape[0]:
-        raise ValueError(f"need 1 <= batch_size <= n_sequences <= {shape[0]} (the inputs' rows) with n_sequences "
-                         f"a multiple of batch_size; got batch_size={batch_size}, n_sequences={n}")
+        raise ValueError(
+            f"need 1 <= batch_size <= n_sequences <= {shape[0]} (the inputs' rows) with n_sequences "
+            f"a multiple of batch_size; got batch_size={batch_size}, n_sequences={n}"
+        )
     return n // batch_size
 
 
@@ -213,8 +215,16 @@ def signal_propagation(
     per_scale = []
     for s, t in enumerate(scales):
         with jax.enable_x64(True):
-            model = deep_rnn(jax.random.PRNGKey(seed), lambda key: layer(key, float(t)), d_in=d_in, d_out=d_in,
-                             d_model=d_model, n_layers=n_layers, norm_kind=norm, norm_twice=norm_twice)
+            model = deep_rnn(
+                jax.random.PRNGKey(seed),
+                lambda key: layer(key, float(t)),
+                d_in=d_in,
+                d_out=d_in,
+                d_model=d_model,
+                n_layers=n_layers,
+                norm_kind=norm,
+                norm_twice=norm_twice,
+            )
         with jax.enable_x64(precision == "float64"):
             model = jax.tree_util.tree_map(lambda a: _cast(a, precision), model)
             leaves = _label_leaves(model, groups)
@@ -240,9 +250,12 @@ def _assemble(scales, per_scale, n_layers) -> SignalPropagation:
                 mask = labels == g
                 if mask.any():
                     gradient[g][s, b] = squares[mask].sum() / sizes[mask].sum()
-                for l in range(n_layers):
-                    in_block = mask & (blocks == l)
+                for block in range(n_layers):
+                    in_block = mask & (blocks == block)
                     if in_block.any():
-                        layer_gradient[g][s, b, l] = squares[in_block].sum() / sizes[in_block].sum()
-    stack = lambda i: np.array([[batch[i] for batch in batches] for _, batches in per_scale])
+                        layer_gradient[g][s, b, block] = squares[in_block].sum() / sizes[in_block].sum()
+
+    def stack(i):
+        return np.array([[batch[i] for batch in batches] for _, batches in per_scale])
+
     return SignalPropagation(scales, stack(0), stack(1), stack(2), gradient, layer_gradient)

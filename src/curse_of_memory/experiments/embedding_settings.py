@@ -13,10 +13,18 @@ INPUT_SETTINGS = {"inputs": "synthetic", "input_seed": 0}
 
 def validate_inputs(s, n: int, T: int) -> None:
     """ConfigError unless the inputs give n sequences of T steps (the file is read and checked)."""
-    checks.require(isinstance(s["inputs"], str) and s["inputs"] != "", "inputs",
-                   '"synthetic" or the path of a .npy array (N, T, d)', s["inputs"])
-    checks.require(isinstance(s["input_seed"], int) and s["input_seed"] >= 0, "input_seed",
-                   "a non-negative integer", s["input_seed"])
+    checks.require(
+        isinstance(s["inputs"], str) and s["inputs"] != "",
+        "inputs",
+        '"synthetic" or the path of a .npy array (N, T, d)',
+        s["inputs"],
+    )
+    checks.require(
+        isinstance(s["input_seed"], int) and s["input_seed"] >= 0,
+        "input_seed",
+        "a non-negative integer",
+        s["input_seed"],
+    )
     if s["inputs"] != "synthetic":
         try:
             load_embeddings(s["inputs"], n, T)

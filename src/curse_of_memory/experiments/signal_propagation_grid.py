@@ -40,12 +40,26 @@ def validate(s, models_key: str = "models") -> None:
     for name in ("d_model", "n_layers", "T", "n_sequences", "batch_size"):
         checks.positive_int(name, s[name])
     checks.require(s["T"] >= 2, "T", "at least 2 steps (next-token loss)", s["T"])
-    checks.require(s["n_sequences"] % s["batch_size"] == 0, "n_sequences", f"a multiple of batch_size = {s['batch_size']}", s["n_sequences"])
-    checks.require(isinstance(s["memory_scales"], list) and len(s["memory_scales"]) >= 2, "memory_scales",
-                   "a list of at least two memory scales >= 1", s["memory_scales"])
+    checks.require(
+        s["n_sequences"] % s["batch_size"] == 0,
+        "n_sequences",
+        f"a multiple of batch_size = {s['batch_size']}",
+        s["n_sequences"],
+    )
+    checks.require(
+        isinstance(s["memory_scales"], list) and len(s["memory_scales"]) >= 2,
+        "memory_scales",
+        "a list of at least two memory scales >= 1",
+        s["memory_scales"],
+    )
     checks.positive_number("memory_scales", s["memory_scales"])
     checks.require(min(s["memory_scales"]) >= 1, "memory_scales", "memory scales >= 1", s["memory_scales"])
-    checks.require(isinstance(s[models_key], list) and bool(s[models_key]), models_key, f"a non-empty list of {list(RECURRENT_LAYERS)}", s[models_key])
+    checks.require(
+        isinstance(s[models_key], list) and bool(s[models_key]),
+        models_key,
+        f"a non-empty list of {list(RECURRENT_LAYERS)}",
+        s[models_key],
+    )
     checks.one_of(models_key, s[models_key], RECURRENT_LAYERS)
     checks.one_of("precision", s["precision"], PRECISIONS)
     validate_inputs(s, s["n_sequences"], s["T"])
@@ -54,8 +68,14 @@ def validate(s, models_key: str = "models") -> None:
 def grid_units(s, variants) -> list[dict]:
     """One unit per (model, norm) in `variants` and memory scale."""
     return [
-        {"model": model, "norm": norm, "memory": float(t), "norm_twice": s["as_published"],
-         "loss": "previous_token" if s["as_published"] else "next_token", **{k: s[k] for k in KEEP}}
+        {
+            "model": model,
+            "norm": norm,
+            "memory": float(t),
+            "norm_twice": s["as_published"],
+            "loss": "previous_token" if s["as_published"] else "next_token",
+            **{k: s[k] for k in KEEP},
+        }
         for model, norm in variants
         for t in s["memory_scales"]
     ]
@@ -64,24 +84,41 @@ def grid_units(s, variants) -> list[dict]:
 def run_grid_unit(c, progress):
     inputs = inputs_for(c, c["n_sequences"], c["T"])
     result = signal_propagation(
-        lambda key, t: recurrent_layer(c["model"], key, c["d_model"], t), [c["memory"]], inputs,
-        seed=c["seed"], d_model=c["d_model"], n_layers=c["n_layers"], norm=c["norm"], norm_twice=c["norm_twice"],
-        batch_size=c["batch_size"], n_sequences=c["n_sequences"],
+        lambda key, t: recurrent_layer(c["model"], key, c["d_model"], t),
+        [c["memory"]],
+        inputs,
+        seed=c["seed"],
+        d_model=c["d_model"],
+        n_layers=c["n_layers"],
+        norm=c["norm"],
+        norm_twice=c["norm_twice"],
+        batch_size=c["batch_size"],
+        n_sequences=c["n_sequences"],
         loss=previous_token_loss if c["loss"] == "previous_token" else next_token_loss,
-        precision=c["precision"], on_progress=lambda done, total: progress(done / total),
+        precision=c["precision"],
+        on_progress=lambda done, total: progress(done / total),
     )
     meta = {"model": c["model"], "norm": c["norm"], "memory": c["memory"]}
     rows = []
     for b in range(result.loss.shape[1]):
         rows.append({"kind": "loss", **meta, "batch": b, "value": float(result.loss[0, b])})
-        for l in range(result.residual.shape[2]):
-            rows.append({"kind": "activation", **meta, "batch": b, "layer": l,
-                         "residual": float(result.residual[0, b, l]), "hidden": float(result.hidden[0, b, l])})
+        for layer in range(result.residual.shape[2]):
+            rows.append(
+                {
+                    "kind": "activation",
+                    **meta,
+                    "batch": b,
+                    "layer": layer,
+                    "residual": float(result.residual[0, b, layer]),
+                    "hidden": float(result.hidden[0, b, layer]),
+                }
+            )
         for group, values in result.gradient.items():
             rows.append({"kind": "gradient", **meta, "batch": b, "group": group, "value": float(values[0, b])})
-            for l, v in enumerate(result.layer_gradient[group][0, b]):
+            for layer, v in enumerate(result.layer_gradient[group][0, b]):
                 if np.isfinite(v):
-                    rows.append({"kind": "layer_gradient", **meta, "batch": b, "layer": l, "group": group, "value": float(v)})
+                    row = {"kind": "layer_gradient", **meta, "batch": b, "layer": layer, "group": group}
+                    rows.append({**row, "value": float(v)})
     return rows
 
 

@@ -42,8 +42,13 @@ def validate(s):
 
 def units(s):
     return [
-        {"start": start, "stop": min(start + s["chunk"], s["n_sequences"]), "T": s["T"],
-         "inputs": s["inputs"], "input_seed": s["input_seed"]}
+        {
+            "start": start,
+            "stop": min(start + s["chunk"], s["n_sequences"]),
+            "T": s["T"],
+            "inputs": s["inputs"],
+            "input_seed": s["input_seed"],
+        }
         for start in range(0, s["n_sequences"], s["chunk"])
     ]
 
@@ -66,22 +71,47 @@ def claims(rows, s):
     positive = R > 0
     fit = fit_exponential(R[positive], np.flatnonzero(positive))
     low, high = TIMESCALE_RANGE
-    out.append(Claim("slow exponential decay: correlation time -1/log(b) of the fit a b^Delta (steps)",
-                     f"in [{low:g}, {high:g}]", f"{fit.timescale:.3g}", bool(low <= fit.timescale <= high)))
+    out.append(
+        Claim(
+            "slow exponential decay: correlation time -1/log(b) of the fit a b^Delta (steps)",
+            f"in [{low:g}, {high:g}]",
+            f"{fit.timescale:.3g}",
+            bool(low <= fit.timescale <= high),
+        )
+    )
     if not positive.all():
         out.append(Claim("lags with R <= 0 (left out of the log fit)", "none", f"{int((~positive).sum())}", False))
     if s["inputs"] == "synthetic":
         half = R[: s["T"] // 2 + 1]
         model = model_autocorrelation(np.arange(len(half)), COMPONENTS)
-        out.append(at_most(f"synthetic inputs: max relative error of R against the generating model, lags 0..{len(half) - 1}",
-                           float(np.max(np.abs(half / model - 1))), MODEL_RTOL))
-        out.append(close("synthetic inputs: fitted amplitude a vs the slow component's variance", fit.amplitude, SLOW_VARIANCE, 0.1))
-        out.append(close("synthetic inputs: fitted correlation time vs the slow component's",
-                         fit.timescale, float(-1 / np.log(SLOW_CORRELATION)), 0.1))
+        out.append(
+            at_most(
+                f"synthetic inputs: max relative error of R against the generating model, lags 0..{len(half) - 1}",
+                float(np.max(np.abs(half / model - 1))),
+                MODEL_RTOL,
+            )
+        )
+        out.append(
+            close(
+                "synthetic inputs: fitted amplitude a vs the slow component's variance",
+                fit.amplitude,
+                SLOW_VARIANCE,
+                0.1,
+            )
+        )
+        out.append(
+            close(
+                "synthetic inputs: fitted correlation time vs the slow component's",
+                fit.timescale,
+                float(-1 / np.log(SLOW_CORRELATION)),
+                0.1,
+            )
+        )
     return out
 
 
 def figure(rows, s, path):
+    synthetic = s["inputs"] == "synthetic"
     R = measured(rows)
     lags = np.arange(len(R))
     positive = R > 0
@@ -92,8 +122,12 @@ def figure(rows, s, path):
     a.plot(lags, fit(lags), color="black", ls="--", label=f"fit {fit.amplitude:.3g} x {fit.rate:.6g}^lag")
     if s["inputs"] == "synthetic":
         a.plot(lags, model_autocorrelation(lags), color="tab:orange", ls=":", label="generating model (Sec. 3.8)")
-    a.set(yscale="log", xlabel="lag (tokens)", ylabel="R(lag)",
-          title=f"Input autocorrelation ({'synthetic' if s['inputs'] == 'synthetic' else 'user inputs'}, N = {s['n_sequences']})")
+    a.set(
+        yscale="log",
+        xlabel="lag (tokens)",
+        ylabel="R(lag)",
+        title=f"Input autocorrelation ({'synthetic' if synthetic else 'user inputs'}, N = {s['n_sequences']})",
+    )
     a.legend(fontsize=8)
     save(fig, path)
 

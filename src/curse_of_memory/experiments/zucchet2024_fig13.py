@@ -65,17 +65,25 @@ def claims(rows, s):
         if model not in s["models"]:
             continue
         if trend == "grows":
-            worst = min(growth(layer_curve(rows, s, model, group, l)) for l in layers)
-            out.append(at_least(f"{LABELS[model]}: {group} gradient grows in every layer (smallest growth)", worst, bound))
+            worst = min(growth(layer_curve(rows, s, model, group, k)) for k in layers)
+            out.append(
+                at_least(f"{LABELS[model]}: {group} gradient grows in every layer (smallest growth)", worst, bound)
+            )
         else:
-            worst = max(spread(layer_curve(rows, s, model, group, l)) for l in layers)
-            out.append(at_most(f"{LABELS[model]}: {group} gradient flat in every layer (largest max/min)", worst, bound))
+            worst = max(spread(layer_curve(rows, s, model, group, k)) for k in layers)
+            out.append(
+                at_most(f"{LABELS[model]}: {group} gradient flat in every layer (largest max/min)", worst, bound)
+            )
     if "complex" in s["models"]:
-        at_end = [layer_curve(rows, s, "complex", "lambda", l)[-1] for l in layers]
-        out.append(Claim("complex diagonal RNN at the longest memory: lambda gradient largest in the deeper half of the layers",
-                         f"argmax in layers {s['n_layers'] // 2}..{s['n_layers'] - 1}",
-                         f"layer {int(np.argmax(at_end))} ({', '.join(f'{v:.3g}' for v in at_end)})",
-                         bool(np.argmax(at_end) >= s["n_layers"] // 2)))
+        at_end = [layer_curve(rows, s, "complex", "lambda", k)[-1] for k in layers]
+        out.append(
+            Claim(
+                "complex diagonal RNN at the longest memory: lambda gradient largest in the deeper half of the layers",
+                f"argmax in layers {s['n_layers'] // 2}..{s['n_layers'] - 1}",
+                f"layer {int(np.argmax(at_end))} ({', '.join(f'{v:.3g}' for v in at_end)})",
+                bool(np.argmax(at_end) >= s["n_layers"] // 2),
+            )
+        )
     return out
 
 
@@ -88,9 +96,14 @@ def figure(rows, s, path):
     for j, m in enumerate(models):
         a = ax[0, j]
         for group in layer_groups(rows, m):
-            for l in range(s["n_layers"]):
-                a.plot(t, layer_curve(rows, s, m, group, l), styles[group], color=shades[l],
-                       label=group if l == s["n_layers"] - 1 else None)
+            for k in range(s["n_layers"]):
+                a.plot(
+                    t,
+                    layer_curve(rows, s, m, group, k),
+                    styles[group],
+                    color=shades[k],
+                    label=group if k == s["n_layers"] - 1 else None,
+                )
         a.set(yscale="log", ylabel="mean squared gradient", title=f"{LABELS[m]} (light: first layer)")
         memory_axis(a, s)
         a.legend(fontsize=7)

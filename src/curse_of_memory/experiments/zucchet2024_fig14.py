@@ -27,9 +27,15 @@ from curse_of_memory.models.chrono import chrono_gru
 
 # (scale_x, scale_h, T_min, T_max), row by row as in the paper.
 PANELS = [
-    [0, 0, 1, 1], [0, 0, 1, 16], [0, 0, 1, 256],
-    [1, 1, 1, 1], [1, 1, 1, 16], [1, 1, 1, 256],
-    [1, 0, 1, 16], [1, 1, 1, 16], [1, 3, 1, 16],
+    [0, 0, 1, 1],
+    [0, 0, 1, 16],
+    [0, 0, 1, 256],
+    [1, 1, 1, 1],
+    [1, 1, 1, 16],
+    [1, 1, 1, 256],
+    [1, 0, 1, 16],
+    [1, 1, 1, 16],
+    [1, 3, 1, 16],
 ]
 COMMON = {
     **INPUT_SETTINGS,
@@ -59,19 +65,37 @@ def validate(s):
     for name in ("d_hidden", "T", "time_points", "off_diagonal_entries"):
         checks.positive_int(name, s[name])
     checks.require(isinstance(s["sample"], int) and s["sample"] >= 0, "sample", "a non-negative integer", s["sample"])
-    ok = isinstance(s["panels"], list) and bool(s["panels"]) and all(
-        isinstance(p, list) and len(p) == 4 and all(isinstance(v, (int, float)) for v in p)
-        and p[0] >= 0 and p[1] >= 0 and 0 < p[2] <= p[3] for p in s["panels"])
-    checks.require(ok, "panels", "a list of [scale_x, scale_h, T_min, T_max] with scales >= 0 and 0 < T_min <= T_max", s["panels"])
-    checks.require(s["off_diagonal_entries"] <= s["d_hidden"] * (s["d_hidden"] - 1), "off_diagonal_entries",
-                   "at most d_hidden (d_hidden - 1)", s["off_diagonal_entries"])
+    ok = (
+        isinstance(s["panels"], list)
+        and bool(s["panels"])
+        and all(
+            isinstance(p, list)
+            and len(p) == 4
+            and all(isinstance(v, (int, float)) for v in p)
+            and p[0] >= 0
+            and p[1] >= 0
+            and 0 < p[2] <= p[3]
+            for p in s["panels"]
+        )
+    )
+    checks.require(
+        ok, "panels", "a list of [scale_x, scale_h, T_min, T_max] with scales >= 0 and 0 < T_min <= T_max", s["panels"]
+    )
+    checks.require(
+        s["off_diagonal_entries"] <= s["d_hidden"] * (s["d_hidden"] - 1),
+        "off_diagonal_entries",
+        "at most d_hidden (d_hidden - 1)",
+        s["off_diagonal_entries"],
+    )
     validate_inputs(s, s["sample"] + 1, s["T"])
 
 
 def units(s):
     keep = ("d_hidden", "T", "sample", "time_points", "off_diagonal_entries", "inputs", "input_seed", "seed")
-    return [{"panel": i, "scale_x": p[0], "scale_h": p[1], "T_min": p[2], "T_max": p[3], **{k: s[k] for k in keep}}
-            for i, p in enumerate(s["panels"])]
+    return [
+        {"panel": i, "scale_x": p[0], "scale_h": p[1], "T_min": p[2], "T_max": p[3], **{k: s[k] for k in keep}}
+        for i, p in enumerate(s["panels"])
+    ]
 
 
 def run_unit(c, progress):
@@ -81,16 +105,29 @@ def run_unit(c, progress):
     pick = np.random.default_rng(c["seed"]).choice(H * H - H, c["off_diagonal_entries"], replace=False)
     off = np.flatnonzero(~np.eye(H, dtype=bool))[pick]
     with jax.enable_x64(True):
-        cell = chrono_gru(jax.random.PRNGKey(c["seed"]), x.shape[-1], H, T_min=c["T_min"], T_max=c["T_max"],
-                          scale_x=c["scale_x"], scale_h=c["scale_h"])
+        cell = chrono_gru(
+            jax.random.PRNGKey(c["seed"]),
+            x.shape[-1],
+            H,
+            T_min=c["T_min"],
+            T_max=c["T_max"],
+            scale_x=c["scale_x"],
+            scale_h=c["scale_h"],
+        )
         steps = times(c["time_points"], c["T"])
         J = np.asarray(recurrent_jacobians(cell.step, jnp.zeros(H), jnp.asarray(x, jnp.float64), steps))
         gate = np.asarray(jax.nn.sigmoid(cell.bias_ih[H : 2 * H] + cell.bias_hh[H : 2 * H]))
     meta = {k: c[k] for k in ("panel", "scale_x", "scale_h", "T_min", "T_max")}
     return [
-        {"kind": "jacobian", **meta, "dt": t, "diagonal": np.diagonal(J[k]).tolist(),
-         "off_diagonal": J[k].ravel()[off].tolist(), "max_abs_off_diagonal": float(np.max(np.abs(J[k][~np.eye(H, dtype=bool)]))),
-         "constant_gate": gate.tolist()}
+        {
+            "kind": "jacobian",
+            **meta,
+            "dt": t,
+            "diagonal": np.diagonal(J[k]).tolist(),
+            "off_diagonal": J[k].ravel()[off].tolist(),
+            "max_abs_off_diagonal": float(np.max(np.abs(J[k][~np.eye(H, dtype=bool)]))),
+            "constant_gate": gate.tolist(),
+        }
         for k, t in enumerate(steps)
     ]
 
@@ -106,9 +143,20 @@ def claims(rows, s):
         panel = _panel(rows, *p)
         z = np.array(panel[0]["constant_gate"])
         err = max(float(np.max(np.abs(np.array(r["diagonal"]) / z ** r["dt"] - 1))) for r in panel)
-        out.append(at_most(f"constant gates, T in [{p[2]:g}, {p[3]:g}]: diagonal vs z^dt, z = T/(1+T) (max relative error)", err, EXACT_RTOL))
-        out.append(at_most(f"constant gates, T in [{p[2]:g}, {p[3]:g}]: largest off-diagonal |J| (all entries)",
-                           max(r["max_abs_off_diagonal"] for r in panel), 0.0))
+        out.append(
+            at_most(
+                f"constant gates, T in [{p[2]:g}, {p[3]:g}]: diagonal vs z^dt, z = T/(1+T) (max relative error)",
+                err,
+                EXACT_RTOL,
+            )
+        )
+        out.append(
+            at_most(
+                f"constant gates, T in [{p[2]:g}, {p[3]:g}]: largest off-diagonal |J| (all entries)",
+                max(r["max_abs_off_diagonal"] for r in panel),
+                0.0,
+            )
+        )
         if p[2] == p[3] == 1:
             err = max(float(np.max(np.abs(np.array(r["diagonal"]) / 0.5 ** r["dt"] - 1))) for r in panel)
             out.append(at_most("constant gates, T = 1: diagonal vs 0.5^dt (max relative error)", err, EXACT_RTOL))
@@ -122,12 +170,24 @@ def claims(rows, s):
             panel = _panel(rows, *scales, 1, T_max)
             nearest = min(panel, key=lambda r: abs(r["dt"] - 16))
             medians.append(float(np.median(nearest["diagonal"])))
-        out.append(Claim(f"scale_x={scales[0]:g}, scale_h={scales[1]:g}: median diagonal at dt ~ 16 rises with T_max {ranges}",
-                         "increasing", ", ".join(f"{m:.3g}" for m in medians), bool(np.all(np.diff(medians) > 0))))
-    gated = {p[1]: max(r["max_abs_off_diagonal"] for r in _panel(rows, *p)) for p in s["panels"] if p[0] > 0 and p[3] == 16}
+        out.append(
+            Claim(
+                f"scale_x={scales[0]:g}, scale_h={scales[1]:g}: median diagonal at dt ~ 16 rises with T_max {ranges}",
+                "increasing",
+                ", ".join(f"{m:.3g}" for m in medians),
+                bool(np.all(np.diff(medians) > 0)),
+            )
+        )
+    gated = {
+        p[1]: max(r["max_abs_off_diagonal"] for r in _panel(rows, *p)) for p in s["panels"] if p[0] > 0 and p[3] == 16
+    }
     for scale_h, value in sorted(gated.items()):
         if scale_h <= 1:
-            out.append(at_most(f"scale_x=1, scale_h={scale_h:g}, T in [1, 16]: largest off-diagonal |J| (near 0)", value, NEAR_ZERO))
+            out.append(
+                at_most(
+                    f"scale_x=1, scale_h={scale_h:g}, T in [1, 16]: largest off-diagonal |J| (near 0)", value, NEAR_ZERO
+                )
+            )
     if 3 in gated:
         out.append(at_least("scale_h=3: largest off-diagonal |J| (clearly visible)", gated[3], VISIBLE))
         if 1 in gated:
@@ -146,7 +206,9 @@ def figure(rows, s, path):
         diag = np.array([r["diagonal"] for r in panel])
         a.plot(dt, off, color="grey", alpha=0.15, lw=0.6)
         a.plot(dt, diag, color="tab:blue", alpha=0.15, lw=0.6)
-        a.set(xscale="log", ylim=(-0.25, 1.05), xlabel="dt", title=f"sx={p[0]:g}, sh={p[1]:g}, T in [{p[2]:g}, {p[3]:g}]")
+        a.set(
+            xscale="log", ylim=(-0.25, 1.05), xlabel="dt", title=f"sx={p[0]:g}, sh={p[1]:g}, T in [{p[2]:g}, {p[3]:g}]"
+        )
         if i % 3 == 0:
             a.set_ylabel("dh_dt / dh_0 (blue: diagonal)")
     for a in ax.flat[n:]:

@@ -47,8 +47,14 @@ def validate(s):
         checks.positive_int(name, s[name])
     checks.positive_number("T_min", s["T_min"])
     checks.require(s["T_max"] >= s["T_min"], "T_max", f"at least T_min = {s['T_min']}", s["T_max"])
-    ok = isinstance(s["regimes"], list) and bool(s["regimes"]) and all(
-        isinstance(r, list) and len(r) == 2 and all(isinstance(v, (int, float)) and v >= 0 for v in r) for r in s["regimes"])
+    ok = (
+        isinstance(s["regimes"], list)
+        and bool(s["regimes"])
+        and all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(v, (int, float)) and v >= 0 for v in r)
+            for r in s["regimes"]
+        )
+    )
     checks.require(ok, "regimes", "a non-empty list of [scale_x, scale_h] with scales >= 0", s["regimes"])
     validate_inputs(s, s["samples"], s["T"])
 
@@ -56,7 +62,13 @@ def validate(s):
 def units(s):
     keep = ("d_hidden", "T", "T_min", "T_max", "inputs", "input_seed", "seed", "samples")
     return [
-        {"scale_x": r[0], "scale_h": r[1], "start": start, "stop": min(start + s["chunk"], s["samples"]), **{k: s[k] for k in keep}}
+        {
+            "scale_x": r[0],
+            "scale_h": r[1],
+            "start": start,
+            "stop": min(start + s["chunk"], s["samples"]),
+            **{k: s[k] for k in keep},
+        }
         for r in s["regimes"]
         for start in range(0, s["samples"], s["chunk"])
     ]
@@ -82,12 +94,28 @@ def run_unit(c, progress):
     rows = []
     with jax.enable_x64(True):
         for i in range(c["start"], c["stop"]):
-            cell = simple_chrono_gru(jax.random.fold_in(jax.random.PRNGKey(c["seed"]), i), inputs.shape[-1], c["d_hidden"],
-                                     T_min=c["T_min"], T_max=c["T_max"], scale_x=c["scale_x"], scale_h=c["scale_h"])
+            cell = simple_chrono_gru(
+                jax.random.fold_in(jax.random.PRNGKey(c["seed"]), i),
+                inputs.shape[-1],
+                c["d_hidden"],
+                T_min=c["T_min"],
+                T_max=c["T_max"],
+                scale_x=c["scale_x"],
+                scale_h=c["scale_h"],
+            )
             x = jnp.asarray(inputs[i : i + 1][0], jnp.float64)
             h, dh = final_state_and_sensitivity(cell, x, not np.any(np.asarray(cell.weight_hz)))
-            rows.append({"kind": "sample", "scale_x": c["scale_x"], "scale_h": c["scale_h"], "sample": i,
-                         "bias": np.asarray(cell.bias_iz).tolist(), "h": np.asarray(h).tolist(), "dh": np.asarray(dh).tolist()})
+            rows.append(
+                {
+                    "kind": "sample",
+                    "scale_x": c["scale_x"],
+                    "scale_h": c["scale_h"],
+                    "sample": i,
+                    "bias": np.asarray(cell.bias_iz).tolist(),
+                    "h": np.asarray(h).tolist(),
+                    "dh": np.asarray(dh).tolist(),
+                }
+            )
             progress((i + 1 - c["start"]) / (c["stop"] - c["start"]))
     return rows
 
@@ -141,14 +169,32 @@ def claims(rows, s):
         for q, label in QUANTITIES.items():
             ratio = means[q] / means[f"theory_{q}"]
             worst = float(np.max(np.abs(np.log(ratio))))
-            out.append(Claim(f"(sx={scale_x:g}, sh={scale_h:g}) mean {label} / theory in every one of {len(ratio)} timescale bins",
-                             f"in [{1 / FACTOR:g}, {FACTOR:g}]", f"{np.min(ratio):.3g} .. {np.max(ratio):.3g}",
-                             bool(worst <= np.log(FACTOR))))
-        out.append(Claim(f"(sx={scale_x:g}, sh={scale_h:g}) Var h decreases with the timescale: mean h^2 in the longest "
-                         "vs the shortest timescale bin", "< 1", f"{means['h2'][-1] / means['h2'][0]:.3g}",
-                         bool(means["h2"][-1] < means["h2"][0])))
-        out.append(at_most(f"(sx={scale_x:g}, sh={scale_h:g}) Var dh/db stays within about an order of magnitude: "
-                           "max / min of its binned means", float(means["dh2"].max() / means["dh2"].min()), 10.0))
+            out.append(
+                Claim(
+                    f"(sx={scale_x:g}, sh={scale_h:g}) mean {label} / theory in every one of {len(ratio)} "
+                    "timescale bins",
+                    f"in [{1 / FACTOR:g}, {FACTOR:g}]",
+                    f"{np.min(ratio):.3g} .. {np.max(ratio):.3g}",
+                    bool(worst <= np.log(FACTOR)),
+                )
+            )
+        out.append(
+            Claim(
+                f"(sx={scale_x:g}, sh={scale_h:g}) Var h decreases with the timescale: mean h^2 in the longest "
+                "vs the shortest timescale bin",
+                "< 1",
+                f"{means['h2'][-1] / means['h2'][0]:.3g}",
+                bool(means["h2"][-1] < means["h2"][0]),
+            )
+        )
+        out.append(
+            at_most(
+                f"(sx={scale_x:g}, sh={scale_h:g}) Var dh/db stays within about an order of magnitude: "
+                "max / min of its binned means",
+                float(means["dh2"].max() / means["dh2"].min()),
+                10.0,
+            )
+        )
     return out
 
 
@@ -157,8 +203,10 @@ def figure(rows, s, path):
     fig, ax = new_figure(2, len(regimes), width=4, height=3.2)
     T = np.geomspace(2, s["T_max"], 100)
     with jax.enable_x64(True):
-        curves = {"h2": np.asarray(gru_hidden_variance(1 - 1 / T)),
-                  "dh2": np.asarray(gru_bias_sensitivity(1 - 1 / T, as_published=s["as_published"]))}
+        curves = {
+            "h2": np.asarray(gru_hidden_variance(1 - 1 / T)),
+            "dh2": np.asarray(gru_bias_sensitivity(1 - 1 / T, as_published=s["as_published"])),
+        }
     rng = np.random.default_rng(0)
     for j, (scale_x, scale_h) in enumerate(regimes):
         p = points(rows, scale_x, scale_h, s["as_published"])
@@ -169,8 +217,13 @@ def figure(rows, s, path):
             a.scatter(p["x"][show], np.maximum(p[q][show], 1e-12), s=1, alpha=0.1, color="tab:blue")
             a.plot(T, curves[q], "k--", label="theory (Sec. 3.7)")
             a.plot(means["x"], means[q], "o-", color="tab:red", label="binned mean")
-            a.set(xscale="log", yscale="log", xlabel="1 / (1 - sigmoid(b))", ylabel=label,
-                  title=f"scale_x={scale_x:g}, scale_h={scale_h:g}" if i == 0 else None)
+            a.set(
+                xscale="log",
+                yscale="log",
+                xlabel="1 / (1 - sigmoid(b))",
+                ylabel=label,
+                title=f"scale_x={scale_x:g}, scale_h={scale_h:g}" if i == 0 else None,
+            )
             a.legend(fontsize=7)
     save(fig, path)
 

@@ -36,10 +36,20 @@ from curse_of_memory.models.deep_rnn import NORMS
 from curse_of_memory.models.memory_scale import LABELS
 
 PROFILES = {
-    "quick": {**COMMON, "models": ["complex", "lru", "gru", "lstm"], "panel_c_norms": ["layer"],
-              "n_sequences": 8, "batch_size": 8},
-    "full": {**COMMON, "models": ["complex", "lru", "gru", "lstm", "rglru"], "panel_c_norms": ["layer", "batch"],
-             "n_sequences": 128, "batch_size": 16},
+    "quick": {
+        **COMMON,
+        "models": ["complex", "lru", "gru", "lstm"],
+        "panel_c_norms": ["layer"],
+        "n_sequences": 8,
+        "batch_size": 8,
+    },
+    "full": {
+        **COMMON,
+        "models": ["complex", "lru", "gru", "lstm", "rglru"],
+        "panel_c_norms": ["layer", "batch"],
+        "n_sequences": 128,
+        "batch_size": 16,
+    },
 }
 # The thresholds (growth: largest over smallest memory scale; spread: max over min).
 COMPLEX_ACTIVATION_GROWTH = 1e3
@@ -54,7 +64,12 @@ NORMED_FLAT = GATED_FLAT
 
 def validate(s):
     validate_grid(s)
-    checks.require(isinstance(s["panel_c_norms"], list), "panel_c_norms", f"a list of norms from {[n for n in NORMS if n != 'none']}", s["panel_c_norms"])
+    checks.require(
+        isinstance(s["panel_c_norms"], list),
+        "panel_c_norms",
+        f"a list of norms from {[n for n in NORMS if n != 'none']}",
+        s["panel_c_norms"],
+    )
     checks.one_of("panel_c_norms", s["panel_c_norms"], [n for n in NORMS if n != "none"])
 
 
@@ -84,26 +99,70 @@ def claims(rows, s):
     out = []
     models = s["models"]
     if "complex" in models:
-        out.append(at_least("complex diagonal RNN: growth of the last-layer activation across the grid",
-                            growth(last_layer(rows, s, "complex")), COMPLEX_ACTIVATION_GROWTH))
-        out.append(at_least("complex diagonal RNN: growth of the lambda gradient across the grid",
-                            growth(gradient(rows, s, "complex", "lambda")), COMPLEX_LAMBDA_GROWTH))
+        out.append(
+            at_least(
+                "complex diagonal RNN: growth of the last-layer activation across the grid",
+                growth(last_layer(rows, s, "complex")),
+                COMPLEX_ACTIVATION_GROWTH,
+            )
+        )
+        out.append(
+            at_least(
+                "complex diagonal RNN: growth of the lambda gradient across the grid",
+                growth(gradient(rows, s, "complex", "lambda")),
+                COMPLEX_LAMBDA_GROWTH,
+            )
+        )
     if "lru" in models:
-        out.append(at_least("LRU: growth of the lambda-angle gradient across the grid",
-                            growth(gradient(rows, s, "lru", "lambda angle")), LRU_ANGLE_GROWTH))
+        out.append(
+            at_least(
+                "LRU: growth of the lambda-angle gradient across the grid",
+                growth(gradient(rows, s, "lru", "lambda angle")),
+                LRU_ANGLE_GROWTH,
+            )
+        )
         for group in ("lambda magnitude", "other"):
-            out.append(at_most(f"LRU: {group} gradient max/min across the grid", spread(gradient(rows, s, "lru", group)), LRU_FLAT))
-        out.append(at_most("LRU: last-layer activation max/min across the grid", spread(last_layer(rows, s, "lru")), LRU_FLAT))
+            out.append(
+                at_most(
+                    f"LRU: {group} gradient max/min across the grid", spread(gradient(rows, s, "lru", group)), LRU_FLAT
+                )
+            )
+        out.append(
+            at_most("LRU: last-layer activation max/min across the grid", spread(last_layer(rows, s, "lru")), LRU_FLAT)
+        )
     for model in [m for m in ("gru", "lstm") if m in models]:
-        out.append(at_most(f"{LABELS[model]}: last-layer activation max/min across the grid", spread(last_layer(rows, s, model)), GATED_FLAT))
+        out.append(
+            at_most(
+                f"{LABELS[model]}: last-layer activation max/min across the grid",
+                spread(last_layer(rows, s, model)),
+                GATED_FLAT,
+            )
+        )
         for group in groups(rows, model):
-            out.append(at_most(f"{LABELS[model]}: {group} gradient max/min across the grid", spread(gradient(rows, s, model, group)), GATED_FLAT))
+            out.append(
+                at_most(
+                    f"{LABELS[model]}: {group} gradient max/min across the grid",
+                    spread(gradient(rows, s, model, group)),
+                    GATED_FLAT,
+                )
+            )
     last = s["as_published"]  # the notebook kept only the last batch in panel C
     for norm in s["panel_c_norms"]:
-        out.append(at_most(f"complex diagonal RNN + {norm} norm: last-layer activation max/min across the grid "
-                           "(the overall explosion is removed)", spread(last_layer(rows, s, "complex", norm, last)), NORMED_FLAT))
-        out.append(at_least(f"complex diagonal RNN + {norm} norm: growth of the lambda gradient across the grid",
-                            growth(gradient(rows, s, "complex", "lambda", norm, last)), NORMED_LAMBDA_GROWTH))
+        out.append(
+            at_most(
+                f"complex diagonal RNN + {norm} norm: last-layer activation max/min across the grid "
+                "(the overall explosion is removed)",
+                spread(last_layer(rows, s, "complex", norm, last)),
+                NORMED_FLAT,
+            )
+        )
+        out.append(
+            at_least(
+                f"complex diagonal RNN + {norm} norm: growth of the lambda gradient across the grid",
+                growth(gradient(rows, s, "complex", "lambda", norm, last)),
+                NORMED_LAMBDA_GROWTH,
+            )
+        )
     return out
 
 
@@ -126,8 +185,13 @@ def figure(rows, s, path):
     for norm in ["none", *s["panel_c_norms"]]:
         ax[0, 1].plot(t, last_layer(rows, s, "complex", norm, last), color=NORM_COLORS[norm], label=f"norm: {norm}")
         for group in groups(rows, "complex", norm):
-            ax[0, 2].plot(t, gradient(rows, s, "complex", group, norm, last), STYLES[group], color=NORM_COLORS[norm],
-                          label=f"{norm}: {group}")
+            ax[0, 2].plot(
+                t,
+                gradient(rows, s, "complex", group, norm, last),
+                STYLES[group],
+                color=NORM_COLORS[norm],
+                label=f"{norm}: {group}",
+            )
     ax[0, 1].set(yscale="log", ylabel="last-layer mean square", title="C: complex diagonal RNN, activations")
     ax[0, 2].set(yscale="log", ylabel="mean squared gradient", title="C: complex diagonal RNN, gradients")
     for a in ax[0, 1:3]:

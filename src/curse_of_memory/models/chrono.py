@@ -43,8 +43,16 @@ def gate_kernels(key: Array, n_gates: int, d_in: int, d_hidden: int, scale_x: fl
     return weight_ih, weight_hh
 
 
-def chrono_gru(key: Array, d_in: int, d_hidden: int, *, T_min: float = 1.0, T_max: float = 10.0,
-               scale_x: float = 1.0, scale_h: float = 1.0) -> GRU:
+def chrono_gru(
+    key: Array,
+    d_in: int,
+    d_hidden: int,
+    *,
+    T_min: float = 1.0,
+    T_max: float = 10.0,
+    scale_x: float = 1.0,
+    scale_h: float = 1.0,
+) -> GRU:
     """The paper's "GRU (chrono)": update-gate bias b_iz = log U(T_min, T_max), all other biases 0.
 
     The paper's cell has a single hidden bias (on the n path); here bias_hh holds zeros for all
@@ -58,8 +66,16 @@ def chrono_gru(key: Array, d_in: int, d_hidden: int, *, T_min: float = 1.0, T_ma
     return GRU(weight_ih=weight_ih, weight_hh=weight_hh, bias_ih=bias_ih, bias_hh=jnp.zeros(3 * d_hidden, zeros.dtype))
 
 
-def chrono_lstm(key: Array, d_in: int, d_hidden: int, *, T_min: float = 1.0, T_max: float = 10.0,
-                scale_x: float = 1.0, scale_h: float = 1.0) -> LSTM:
+def chrono_lstm(
+    key: Array,
+    d_in: int,
+    d_hidden: int,
+    *,
+    T_min: float = 1.0,
+    T_max: float = 10.0,
+    scale_x: float = 1.0,
+    scale_h: float = 1.0,
+) -> LSTM:
     """LSTM with chrono initialization: forget bias b_f = log U(T_min, T_max) and input bias
     b_i = -b_f (Tallec & Ollivier 2018), so that at zero input c' = f c + (1 - f) tanh(g), a
     leaky integrator with timescale 1 + T. Weights as `chrono_gru` (the paper has no LSTM)."""

@@ -46,8 +46,16 @@ class SimpleGRU(eqx.Module):
         return jax.lax.scan(body, h0, x)[1]
 
 
-def simple_chrono_gru(key: Array, d_in: int, d_hidden: int, *, T_min: float = 1.0, T_max: float = 10.0,
-                      scale_x: float = 1.0, scale_h: float = 1.0) -> SimpleGRU:
+def simple_chrono_gru(
+    key: Array,
+    d_in: int,
+    d_hidden: int,
+    *,
+    T_min: float = 1.0,
+    T_max: float = 10.0,
+    scale_x: float = 1.0,
+    scale_h: float = 1.0,
+) -> SimpleGRU:
     """Chrono initialization as `chrono_gru` for the gate (b_iz = log U(T_min, T_max), W_iz normal
     with variance 2 scale_x / d_in, W_hz orthogonal with gain scale_h); W_in Lecun-normal."""
     k_w, k_b, k_n = jax.random.split(key, 3)

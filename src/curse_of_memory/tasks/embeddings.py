@@ -93,16 +93,23 @@ def load_embeddings(path: str | Path, n: int, T: int = LENGTH) -> np.ndarray:
     if not isinstance(array, np.ndarray):
         raise ValueError(f"inputs {str(path)!r} must be a single .npy array of shape {expected}, not an archive")
     if array.ndim != 3:
-        raise ValueError(f"inputs {str(path)!r} must have shape {expected} (sequences, time, features); got shape {array.shape}")
+        raise ValueError(
+            f"inputs {str(path)!r} must have shape {expected} (sequences, time, features); got shape {array.shape}"
+        )
     if not np.issubdtype(array.dtype, np.floating):
         raise ValueError(f"inputs {str(path)!r} must hold floats, got dtype {array.dtype}")
     if array.shape[0] < n or array.shape[1] < T:
-        raise ValueError(f"inputs {str(path)!r} must have shape {expected}; got shape {array.shape}: "
-                         f"{'fewer sequences' if array.shape[0] < n else 'fewer time steps'} than asked for")
+        raise ValueError(
+            f"inputs {str(path)!r} must have shape {expected}; got shape {array.shape}: "
+            f"{'fewer sequences' if array.shape[0] < n else 'fewer time steps'} than asked for"
+        )
     array = array[:n, :T]
     for start in range(0, n, 64):
         if not np.all(np.isfinite(array[start : start + 64])):
-            raise ValueError(f"inputs {str(path)!r} hold NaN or infinite values among the first {n} sequences and {T} steps")
+            raise ValueError(
+                f"inputs {str(path)!r} must be a finite array of shape {expected}; "
+                f"got NaN or infinite values among the first {n} sequences and {T} steps"
+            )
     return array
 
 

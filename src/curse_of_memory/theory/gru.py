@@ -42,14 +42,17 @@ def gru_bias_sensitivity(lam: Array, components=COMPONENTS, *, as_published: boo
     """Var dh/db for the update-gate bias b, with lambda = sigmoid(b), lam (...,) (see the
     module docstring; `as_published` gives the notebook's E[(h + dh/da)^2] sigma'^2)."""
     lam = jnp.asarray(lam, float)
-    aux = lambda a, c: leaky_two_point(a, c, components)
+
+    def aux(a, c):
+        return leaky_two_point(a, c, components)
+
     d_a = jax.grad(aux, 0)
     d_ac = jax.grad(d_a, 1)
 
-    def one(l):
-        value = d_ac(l, l)
+    def one(x):
+        value = d_ac(x, x)
         if as_published:
-            value = aux(l, l) + 2 * d_a(l, l) + value
-        return value * (l * (1 - l)) ** 2
+            value = aux(x, x) + 2 * d_a(x, x) + value
+        return value * (x * (1 - x)) ** 2
 
     return jax.vmap(one)(lam.ravel()).reshape(lam.shape)
