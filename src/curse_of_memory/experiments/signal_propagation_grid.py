@@ -24,6 +24,7 @@ from curse_of_memory.experiments.table import select
 from curse_of_memory.models.memory_scale import RECURRENT_LAYERS, recurrent_layer
 
 MEMORY_SCALES = [1.0, 10**0.5, 10.0, 10**1.5, 100.0]
+QUICK_MEMORY_SCALES = [1.0, 10.0, 100.0]
 COMMON = {
     **INPUT_SETTINGS,
     "memory_scales": MEMORY_SCALES,

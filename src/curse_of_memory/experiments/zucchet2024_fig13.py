@@ -16,6 +16,7 @@ from curse_of_memory.experiments.experiment import Claim, Experiment
 from curse_of_memory.experiments.plotting import colors, new_figure, save
 from curse_of_memory.experiments.signal_propagation_grid import (
     COMMON,
+    QUICK_MEMORY_SCALES,
     curve,
     grid_units,
     growth,
@@ -28,7 +29,13 @@ from curse_of_memory.experiments.table import select
 from curse_of_memory.models.memory_scale import LABELS
 
 PROFILES = {
-    "quick": {**COMMON, "models": ["complex", "lru", "gru"], "n_sequences": 8, "batch_size": 8},
+    "quick": {
+        **COMMON,
+        "models": ["complex", "lru", "gru"],
+        "memory_scales": QUICK_MEMORY_SCALES,
+        "n_sequences": 4,
+        "batch_size": 4,
+    },
     "full": {**COMMON, "models": ["complex", "lru", "gru", "lstm", "rglru"], "n_sequences": 128, "batch_size": 16},
 }
 # Per layer, the direction of each Fig. 5B trend: (model, group) -> ("grows", minimum growth)

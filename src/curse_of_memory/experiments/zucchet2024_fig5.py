@@ -23,6 +23,7 @@ from curse_of_memory.experiments.experiment import Experiment
 from curse_of_memory.experiments.plotting import new_figure, save
 from curse_of_memory.experiments.signal_propagation_grid import (
     COMMON,
+    QUICK_MEMORY_SCALES,
     curve,
     grid_units,
     groups,
@@ -40,8 +41,10 @@ PROFILES = {
         **COMMON,
         "models": ["complex", "lru", "gru", "lstm"],
         "panel_c_norms": ["layer"],
-        "n_sequences": 8,
-        "batch_size": 8,
+        # Three of the five memory scales and one batch of 4 sequences: under 2 minutes on 2 cores.
+        "memory_scales": QUICK_MEMORY_SCALES,
+        "n_sequences": 4,
+        "batch_size": 4,
     },
     "full": {
         **COMMON,
@@ -161,6 +164,13 @@ def claims(rows, s):
                 f"complex diagonal RNN + {norm} norm: growth of the lambda gradient across the grid",
                 growth(gradient(rows, s, "complex", "lambda", norm, last)),
                 NORMED_LAMBDA_GROWTH,
+            )
+        )
+        out.append(
+            at_most(
+                f"complex diagonal RNN + {norm} norm: other (non-lambda) gradient max/min across the grid",
+                spread(gradient(rows, s, "complex", "other", norm, last)),
+                NORMED_FLAT,
             )
         )
     return out
