@@ -38,15 +38,13 @@ def model_autocorrelation(lags, components=COMPONENTS) -> np.ndarray:
 
 
 @partial(jax.jit, static_argnums=(2, 3))
-def _rows(key, indices, T, d):
-    def row(i):
-        k_white, k_slow = jax.random.split(jax.random.fold_in(key, i))
-        white = jax.random.normal(k_white, (T, d), jnp.float32)
-        slow = ar1(k_slow, SLOW_CORRELATION, (T, d), jnp.float32)
-        # Python-float scales keep float32 rows float32 even with x64 enabled.
-        return float(np.sqrt(WHITE_VARIANCE)) * white + float(np.sqrt(SLOW_VARIANCE)) * slow
-
-    return jax.vmap(row)(indices)
+def _row(key, i, T, d):
+    """Row i (T, d): compiled once per (T, d), whatever the number of rows asked for."""
+    k_white, k_slow = jax.random.split(jax.random.fold_in(key, i))
+    white = jax.random.normal(k_white, (T, d), jnp.float32)
+    slow = ar1(k_slow, SLOW_CORRELATION, (T, d), jnp.float32)
+    # Python-float scales keep float32 rows float32 even with x64 enabled.
+    return float(np.sqrt(WHITE_VARIANCE)) * white + float(np.sqrt(SLOW_VARIANCE)) * slow
 
 
 class SyntheticEmbeddings:
@@ -75,7 +73,8 @@ class SyntheticEmbeddings:
         indices = np.arange(len(self))[index]
         if indices.size == 0:
             return np.zeros((0, *self.shape[1:]), np.float32)
-        return np.asarray(_rows(jax.random.PRNGKey(self.seed), jnp.asarray(indices, jnp.uint32), *self.shape[1:]))
+        key = jax.random.PRNGKey(self.seed)
+        return np.stack([np.asarray(_row(key, jnp.uint32(i), *self.shape[1:])) for i in indices])
 
 
 def load_embeddings(path: str | Path, n: int, T: int = LENGTH) -> np.ndarray:
