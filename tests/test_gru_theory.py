@@ -51,11 +51,11 @@ def test_theory_matches_a_simulated_leaky_integrator(x64):
     x = jnp.asarray(SyntheticEmbeddings(32, T=400, d=64, seed=1)[0:32], jnp.float64)  # (32, 400, 64)
 
     def final(b):
-        a = jax.nn.sigmoid(b)[:, None]  # (3, 1): one eigenvalue per integrator, on all 64 features
-        return linear_recurrence(a[:, None], (1 - a[:, None]) * x[None])[..., -1, :]  # (3, 32, 64)
+        a = jnp.broadcast_to(jax.nn.sigmoid(b)[:, None, None], (3, 32, 64))  # one eigenvalue per integrator
+        return linear_recurrence(a, (1 - a[:, :, None]) * x[None])[..., -1, :]  # (3, 32, 64)
 
     b = jnp.log(lam / (1 - lam))
-    h, dh = jax.jvp(final, (b,), (jnp.ones(3),))
+    h, dh = jax.jit(lambda b: jax.jvp(final, (b,), (jnp.ones(3),)))(b)
     measured_h2 = np.asarray(jnp.mean(h**2, axis=(1, 2)))
     measured_dh2 = np.asarray(jnp.mean(dh**2, axis=(1, 2)))
     np.testing.assert_allclose(measured_h2, gru_hidden_variance(lam), rtol=0.12)
