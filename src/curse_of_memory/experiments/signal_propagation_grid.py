@@ -31,7 +31,7 @@ COMMON = {
     "d_model": 256,
     "n_layers": 4,
     "T": 512,
-    # Float32 gives the float64 conclusions at 2.5x the speed (docs/performance.md, bench/signal_propagation.py).
+    # Float32 for speed (bench/signal_propagation.py --precision float32/float64); float64 on request.
     "precision": "float32",
 }
 KEEP = ("d_model", "n_layers", "T", "precision", "n_sequences", "batch_size", "inputs", "input_seed", "seed")

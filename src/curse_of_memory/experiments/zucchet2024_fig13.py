@@ -124,7 +124,7 @@ EXPERIMENT = Experiment(
     description="Fig. 5B layer by layer: every layer shows the same gradient trends (complex diagonal RNN "
     "explodes, LRU only in its angle, chrono GRU flat).",
     profiles=PROFILES,
-    minutes={"quick": 2, "full": 15},
+    minutes={"quick": 1, "full": 20},
     units=units,
     run_unit=run_grid_unit,
     claims=claims,

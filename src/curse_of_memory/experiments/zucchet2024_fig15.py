@@ -235,7 +235,7 @@ EXPERIMENT = Experiment(
     description="GRU signal-propagation theory vs measurement: Var h and Var dh/db of a simplified chrono GRU "
     "against the leaky-integrator prediction, over timescales 2..256, in three gate regimes.",
     profiles=PROFILES,
-    minutes={"quick": 2, "full": 6},
+    minutes={"quick": 2, "full": 8},
     units=units,
     run_unit=run_unit,
     claims=claims,
