@@ -134,5 +134,9 @@ EXPERIMENT = Experiment(
     notes="Same networks, inputs and precision as zucchet2024-fig5 (float32 by default, synthetic inputs of "
     "Sec. 3.8). Per layer, a trend 'grows' means >= 100x from t = 1 to t = 100 and 'flat' means max/min across "
     "the grid <= 30x (LRU) or 10x (GRU, LSTM), as in the Fig. 5 claims. --as-published: previous-input loss and "
-    "the double norm (no effect without norm). The GRU panel, empty in the paper, is drawn.",
+    "the double norm (no effect without norm). The GRU panel, empty in the paper, is drawn. "
+    "What did not reproduce: the paper's 'for the complex model at high nu the lambda gradient is largest in the "
+    "deeper layers'. Here (quick profile, 2026-11-22, synthetic inputs) it is largest in the FIRST layer and falls "
+    "with depth (1.8e11, 8e10, 1.7e10, 4e9 at t = 100), with the default and with --as-published alike; the "
+    "growth trends themselves hold in every layer. We cannot test whether real BERT inputs change the ordering.",
 )
