@@ -1,6 +1,6 @@
 """Measurements that work on any model: sensitivities, curvature, Adam's effective rates,
 memory functions, perturbation curves, approximation error against width, signal
-propagation at initialization."""
+propagation at initialization, autocorrelations, recurrent Jacobians."""
 
 from curse_of_memory.diagnostics.adam import (
     adam_epoch_metrics,
@@ -9,6 +9,7 @@ from curse_of_memory.diagnostics.adam import (
     find_adam_state,
 )
 from curse_of_memory.diagnostics.approximation import approximation_error
+from curse_of_memory.diagnostics.autocorrelation import ExponentialFit, autocorrelation, fit_exponential
 from curse_of_memory.diagnostics.hessian import (
     DENSE_LIMIT,
     Hessian,
@@ -22,6 +23,7 @@ from curse_of_memory.diagnostics.hessian import (
     spectrum,
     top_eigenpairs,
 )
+from curse_of_memory.diagnostics.jacobians import recurrent_jacobians
 from curse_of_memory.diagnostics.memory_function import memory_function
 from curse_of_memory.diagnostics.parameters import FlatParameters, flatten_parameters, parameter_groups
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
@@ -30,6 +32,13 @@ from curse_of_memory.diagnostics.sensitivity import (
     group_sensitivity,
     hidden_second_moments,
     top_level_group,
+)
+from curse_of_memory.diagnostics.signal_propagation import (
+    SignalPropagation,
+    default_groups,
+    next_token_loss,
+    previous_token_loss,
+    signal_propagation,
 )
 
 __all__ = [
@@ -59,5 +68,14 @@ __all__ = [
     "participation_ratio",
     "spectrum",
     "top_eigenpairs",
+    "ExponentialFit",
+    "SignalPropagation",
+    "autocorrelation",
+    "default_groups",
+    "fit_exponential",
+    "next_token_loss",
+    "previous_token_loss",
+    "recurrent_jacobians",
+    "signal_propagation",
     "top_level_group",
 ]

@@ -1,5 +1,6 @@
 """Equinox models. Linear time-invariant layers expose `kernel(T)`, their impulse response."""
 
+from curse_of_memory.models.chrono import chrono_bias, chrono_gru, chrono_lstm
 from curse_of_memory.models.continuous_linear_rnn import (
     ContinuousLinearRNN,
     DecaySumRNN,
@@ -9,6 +10,8 @@ from curse_of_memory.models.continuous_linear_rnn import (
     exp_sum_teacher,
     random_decay_sum_rnn,
 )
+from curse_of_memory.models.deep_rnn import DeepRNN, deep_rnn
+from curse_of_memory.models.dense import Dense, dense
 from curse_of_memory.models.diagonal_rnn import (
     DiagonalRNN,
     complex_diagonal_rnn,
@@ -22,8 +25,11 @@ from curse_of_memory.models.gru import GRU, gru
 from curse_of_memory.models.linear_rnn import LinearRNN, linear_rnn
 from curse_of_memory.models.lstm import LSTM, lstm
 from curse_of_memory.models.lti import impulse_response
+from curse_of_memory.models.memory_scale import RECURRENT_LAYERS, recurrent_layer
 from curse_of_memory.models.residual_rnn import ResidualRNN, residual_rnn
+from curse_of_memory.models.rg_lru import RGLRU, rg_lru
 from curse_of_memory.models.s4d import s4d
+from curse_of_memory.models.simple_gru import SimpleGRU, simple_chrono_gru
 from curse_of_memory.models.stable_ssm import StableSSM, StableSSMLayer, stable_ssm, stable_ssm_layer
 
 __all__ = [
@@ -42,6 +48,19 @@ __all__ = [
     "residual_rnn",
     "stable_ssm",
     "stable_ssm_layer",
+    "RECURRENT_LAYERS",
+    "DeepRNN",
+    "Dense",
+    "RGLRU",
+    "SimpleGRU",
+    "chrono_bias",
+    "chrono_gru",
+    "chrono_lstm",
+    "deep_rnn",
+    "dense",
+    "recurrent_layer",
+    "rg_lru",
+    "simple_chrono_gru",
     "GRU",
     "LSTM",
     "DiagonalRNN",

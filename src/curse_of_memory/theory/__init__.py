@@ -1,6 +1,7 @@
 """Closed-form predictions, so that experiments can put theory next to measurement."""
 
 from curse_of_memory.theory.diagonal_hessian import diagonal_rnn_hessian
+from curse_of_memory.theory.gru import gru_bias_sensitivity, gru_hidden_variance, leaky_two_point
 from curse_of_memory.theory.one_dimensional import (
     hidden_second_moment,
     hidden_second_moment_from_autocorrelation,
@@ -30,6 +31,9 @@ __all__ = [
     "coordinate_curvature",
     "coordinate_loss",
     "diagonal_rnn_hessian",
+    "gru_bias_sensitivity",
+    "gru_hidden_variance",
+    "leaky_two_point",
     "hidden_second_moment",
     "hidden_second_moment_from_autocorrelation",
     "normalized_hidden_second_moment",
