@@ -1,6 +1,5 @@
 """Experiments end to end at toy scale, and their claim checks on rows that must fail."""
 
-import numpy as np
 import pytest
 
 from curse_of_memory.experiments import get_experiment

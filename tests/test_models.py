@@ -15,7 +15,6 @@ from curse_of_memory.models import (
     s4d,
 )
 from curse_of_memory.tasks import dense_teacher
-
 from reference import convolution_loop
 
 KEY = jax.random.PRNGKey(0)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from curse_of_memory.recurrence import causal_convolution, dense_recurrence, linear_recurrence, powers
-
 from reference import convolution_loop, dense_loop, diagonal_loop, finite_difference_grad
 
 DIAGONAL_METHODS = ["sequential", "associative", "convolution"]

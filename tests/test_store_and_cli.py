@@ -8,11 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from curse_of_memory import __version__
-from curse_of_memory.experiments import get_experiment, registry
+from curse_of_memory.experiments import registry
 from curse_of_memory.experiments.experiment import Claim, Experiment
 from curse_of_memory.store import RunStore, atomic_write, read_rows, unit_key, write_rows
 from curse_of_memory.sweep import reproduce, run_units

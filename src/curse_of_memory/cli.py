@@ -1,4 +1,4 @@
-"""The `curse-of-memory` command: list, reproduce and bench.
+"""The `curse-of-memory` command: list, reproduce, diagnose, report and bench.
 
 Bad input (unknown ids, settings out of range, an unwritable folder) is reported in one line
 naming the field and what is allowed, with exit status 2, before anything is written.
@@ -7,6 +7,7 @@ naming the field and what is allowed, with exit status 2, before anything is wri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -56,29 +57,25 @@ def cmd_list(args) -> int:
     return 0
 
 
-def cmd_reproduce(args) -> int:
+def run_and_report(plans, out: Path, executor, quiet: bool) -> None:
+    """Run (experiment, settings) pairs into `out` with a progress bar, print one verdict
+    line per claim, and write out/index.html."""
+    from curse_of_memory.report import write_report
     from curse_of_memory.sweep import check_writable, reproduce
 
-    ids = args.ids or list(registry())
-    overrides = dict(parse_override(text) for text in args.set)
-    # Check everything before running anything, so bad input writes nothing.
-    plans = [
-        (exp, exp.settings(args.profile, seed=args.seed, overrides=overrides, as_published=args.as_published))
-        for exp in map(get_experiment, ids)
-    ]
-    out = Path(args.out)
+    executor.start()
     check_writable(out)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("units"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     failed = 0
-    with Progress(*columns, console=console, disable=args.quiet, transient=True) as progress:
+    with Progress(*columns, console=console, disable=quiet, transient=True) as progress, _stopping(executor):
         for exp, settings in plans:
             task = progress.add_task(exp.id, total=None)
 
             def update(done: float, total: int, task=task) -> None:
                 progress.update(task, completed=done, total=total)
 
-            outcome = reproduce(exp, settings, out, update)
+            outcome = reproduce(exp, settings, out, update, executor)
             progress.remove_task(task)
             passed = sum(c.passed for c in outcome.claims)
             failed += len(outcome.claims) - passed
@@ -89,7 +86,52 @@ def cmd_reproduce(args) -> int:
                 line = Text.assemble("  ", mark, f" {c.claim}: measured {c.measured}, expected {c.expected}")
                 console.print(line, soft_wrap=True, highlight=False)
     if failed:
-        console.print(f"{failed} claim(s) did not reproduce; see the summaries.")
+        console.print(f"{failed} claim(s) did not hold; see the summaries.")
+    console.print(f"report: {write_report(out)}", highlight=False, soft_wrap=True)
+
+
+def cmd_reproduce(args) -> int:
+    from curse_of_memory.executors import Executor
+
+    executor = Executor(args.executor, args.workers, args.address)
+    overrides = dict(parse_override(text) for text in args.set)
+    # Check everything before running anything, so bad input writes nothing.
+    plans = [
+        (exp, exp.settings(args.profile, seed=args.seed, overrides=overrides, as_published=args.as_published))
+        for exp in map(get_experiment, args.ids or list(registry()))
+    ]
+    run_and_report(plans, Path(args.out), executor, args.quiet)
+    return 0
+
+
+def cmd_diagnose(args) -> int:
+    from curse_of_memory.diagnose import diagnosis, load_factory
+    from curse_of_memory.executors import Executor
+
+    factory, source_hash = load_factory(args.layer)
+    name = args.layer.rpartition(":")[2]
+    overrides = dict(parse_override(text) for text in args.set)
+    overrides["width"] = args.width
+    if args.checks:
+        overrides["checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
+    exp = diagnosis(factory, name, source_hash)
+    settings = exp.settings(args.profile, seed=args.seed, overrides=overrides)
+    run_and_report([(exp, settings)], Path(args.out), Executor(), args.quiet)
+    return 0
+
+
+@contextlib.contextmanager
+def _stopping(executor):
+    try:
+        yield
+    finally:
+        executor.stop()
+
+
+def cmd_report(args) -> int:
+    from curse_of_memory.report import write_report
+
+    console.print(f"report: {write_report(Path(args.out_dir))}", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -122,7 +164,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a setting of the profile, e.g. --set steps=2000 --set 'nu0s=[0.5,0.99]'")
     p.add_argument("--as-published", action="store_true", help="reproduce the original code's quirks where documented")
     p.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
+    p.add_argument("--executor", default="local", help="local (this process, or a pool with --workers) or ray")
+    p.add_argument("--workers", type=int, default=1, help="processes (local) or CPUs of a new local Ray cluster")
+    p.add_argument("--address", default=None, help="Ray cluster address, e.g. HOST:6379 or ray://HOST:10001")
     p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("diagnose", help="run the diagnostics on your own recurrent layer")
+    p.add_argument("layer", metavar="MODULE:FACTORY",
+                   help="factory f(key, memory_scale) -> equinox.Module mapping (T, width) to (T, width); "
+                        "MODULE is a dotted name or a .py file")
+    p.add_argument("--checks", default=None, help="comma-separated subset of the checks (default: all)")
+    p.add_argument("--width", type=int, default=16, help="the layer's input and output width")
+    p.add_argument("--profile", default="quick", choices=PROFILES)
+    p.add_argument("--out", default="diagnosis", help="output folder (default: diagnosis)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_diagnose)
+
+    p = sub.add_parser("report", help="write OUT_DIR/index.html from the results in OUT_DIR")
+    p.add_argument("out_dir", help="a folder written by `reproduce --out`")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="time a training step per model and recurrence method")
     p.add_argument("--json", action="store_true", help="print a JSON list of results")

@@ -15,7 +15,6 @@ import datetime
 import json
 import platform
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import jax
 
 from curse_of_memory import __version__
 from curse_of_memory.errors import ConfigError
+from curse_of_memory.executors import Executor
 from curse_of_memory.experiments.experiment import Claim, Experiment, Rows, Settings
 from curse_of_memory.store import RunStore, atomic_write, unit_key, write_rows
 
@@ -51,30 +51,29 @@ def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "jax": jax.__version__, "curse_of_memory": __version__}
 
 
-def run_units(experiment: Experiment, settings: Settings, store: RunStore, progress=None) -> tuple[Rows, float]:
+def run_units(experiment: Experiment, settings: Settings, store: RunStore, progress=None,
+              executor: Executor = Executor()) -> tuple[Rows, float]:
     """Run the units missing from the store; return all rows and the total compute seconds.
 
     progress: optional callable (units done as a float, total units) for a progress bar.
     """
     units = experiment.units(settings)
-    rows: Rows = []
-    seconds = 0.0
-    for i, config in enumerate(units):
-        key = unit_key(config)
-        if not store.has(key):
-            start = time.perf_counter()
+    keys = [unit_key(config) for config in units]
+    missing = [i for i, key in enumerate(keys) if not store.has(key)]
+    done = len(units) - len(missing)
 
-            def report(fraction: float, done=i) -> None:
-                if progress is not None:
-                    progress(done + min(max(fraction, 0.0), 1.0), len(units))
-
-            unit_rows = experiment.run_unit(config, report)
-            store.write(key, [{**r, "unit": key} for r in unit_rows], time.perf_counter() - start)
-        rows.extend(store.read(key))
-        seconds += store.seconds(key)
+    def report(unit: float) -> None:
         if progress is not None:
-            progress(i + 1, len(units))
-    return rows, seconds
+            progress(min(unit, len(units)), len(units))
+
+    report(done)
+    configs = [units[i] for i in missing]
+    for j, unit_rows, seconds in executor.run(experiment, configs, lambda j, f: report(done + f)):
+        store.write(keys[missing[j]], [{**r, "unit": keys[missing[j]]} for r in unit_rows], seconds)
+        done += 1
+        report(done)
+    rows = [row for key in keys for row in store.read(key)]
+    return rows, sum(store.seconds(key) for key in keys)
 
 
 def summary_markdown(experiment: Experiment, settings: Settings, claims: list[Claim], seconds: float) -> str:
@@ -101,11 +100,12 @@ def summary_markdown(experiment: Experiment, settings: Settings, claims: list[Cl
     return "\n".join(lines) + "\n"
 
 
-def reproduce(experiment: Experiment, settings: Settings, out_root: Path, progress=None) -> Outcome:
+def reproduce(experiment: Experiment, settings: Settings, out_root: Path, progress=None,
+              executor: Executor = Executor()) -> Outcome:
     """Run `experiment` with validated `settings` into out_root/<id>/ and write its outputs."""
     out_dir = Path(out_root) / experiment.id
     check_writable(out_dir)
-    rows, seconds = run_units(experiment, settings, RunStore(out_dir / "runs"), progress)
+    rows, seconds = run_units(experiment, settings, RunStore(out_dir / "runs"), progress, executor)
     claims = experiment.claims(rows, settings)
     write_rows(out_dir / "results.parquet", rows)
     _write_text(out_dir / "claims.json", json.dumps([c.to_json() for c in claims], indent=2))
@@ -116,6 +116,7 @@ def reproduce(experiment: Experiment, settings: Settings, out_root: Path, progre
         "paper": experiment.paper,
         "figure": experiment.figure_label,
         "description": experiment.description,
+        "notes": experiment.notes,
         "settings": settings,
         "seconds": seconds,
         "versions": versions(),

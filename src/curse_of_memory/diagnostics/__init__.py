@@ -14,7 +14,12 @@ from curse_of_memory.diagnostics.attractors import (
 from curse_of_memory.diagnostics.loss_slice import LossSlice, interpolate, loss_slice
 from curse_of_memory.diagnostics.lyapunov import largest_lyapunov_exponent, lyapunov_spectrum
 from curse_of_memory.diagnostics.orbit_diagram import OrbitDiagram, orbit_spread, snapshots
-from curse_of_memory.diagnostics.sensitivity import SecondMoments, hidden_second_moments
+from curse_of_memory.diagnostics.sensitivity import (
+    SecondMoments,
+    group_sensitivity,
+    hidden_second_moments,
+    top_level_group,
+)
 from curse_of_memory.diagnostics.smoothness import Smoothness, growth_rate, smoothness_vs_length
 
 __all__ = [
@@ -30,6 +35,7 @@ __all__ = [
     "detect_period",
     "dominant_period",
     "fixed_points",
+    "group_sensitivity",
     "growth_rate",
     "hidden_second_moments",
     "interpolate",
@@ -39,4 +45,5 @@ __all__ = [
     "orbit_spread",
     "smoothness_vs_length",
     "snapshots",
+    "top_level_group",
 ]

@@ -14,78 +14,45 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from curse_of_memory.diagnostics import hidden_second_moments
 from curse_of_memory.experiments import checks
 from curse_of_memory.experiments.claims import at_least, at_most, close
 from curse_of_memory.experiments.experiment import Experiment
+from curse_of_memory.experiments.one_dimensional_monte_carlo import (
+    FULL,
+    MC_RTOL,
+    QUICK,
+    SETTINGS,
+    SLOPE_RTOL,
+    end_slope,
+    lambda_grid,
+    monte_carlo_error,
+    monte_carlo_rows,
+    monte_carlo_units,
+    validate_settings,
+)
 from curse_of_memory.experiments.plotting import colors, new_figure, save
 from curse_of_memory.experiments.table import column, select
 from curse_of_memory.recurrence import linear_recurrence
-from curse_of_memory.tasks import ar1_batches
 from curse_of_memory.theory import (
     hidden_second_moment,
     one_dimensional_loss,
     sensitivity_second_moment,
 )
 
-COMMON = {
-    "rhos": [0.0, 0.9, 0.99, 0.999, 1.0],
-    "grid_points": 1000,
-    "lambda_stars": [0.99, 0.98, 0.96, 0.92, 0.84, 0.68, 0.36],
-    "mc_lambdas": [0.9, 0.99],
-    "mc_rhos": [0.0, 0.9, 0.99, 1.0],
-    "mc_burn_in": 2500,
-    "mc_window": 20000,
-}
-# At rho = 1 (constant sequences) averaging over time adds nothing: only the state after the
-# burn-in is used, and many more sequences are drawn.
+LAMBDA_STARS = [0.99, 0.98, 0.96, 0.92, 0.84, 0.68, 0.36]
 PROFILES = {
-    "quick": {**COMMON, "mc_sequences": 512, "mc_constant_sequences": 32768},
-    "full": {**COMMON, "mc_sequences": 2048, "mc_constant_sequences": 131072},
+    "quick": {**SETTINGS, "lambda_stars": LAMBDA_STARS, **QUICK},
+    "full": {**SETTINGS, "lambda_stars": LAMBDA_STARS, **FULL},
 }
-# Monte Carlo tolerance; the sample sizes keep the standard error below 1%.
-MC_RTOL = 0.03
-SLOPE_RTOL = 0.02
-
-
-def lambda_grid(n: int) -> np.ndarray:
-    """lambda = 1 - 10^linspace(-4, 0, n): from 0 to 1 - 1e-4, even in -log10(1 - lambda)."""
-    return 1 - 10 ** np.linspace(0, -4, n)
-
-
-def mc_batch_size(sequences: int, T: int) -> int:
-    """Sequences per Monte Carlo batch: a power of two (equal batches for power-of-two counts,
-    so one compilation) holding at most 2^22 numbers."""
-    size = 1
-    while size * 2 * T <= 2**22 and size * 2 <= sequences:
-        size *= 2
-    return size
 
 
 def validate(s):
-    for name in ("grid_points", "mc_sequences", "mc_constant_sequences", "mc_burn_in", "mc_window"):
-        checks.positive_int(name, s[name])
-    for name in ("rhos", "mc_rhos"):
-        checks.in_interval(name, s[name], 0, 1, closed_high=True)
-    checks.in_interval("mc_lambdas", s["mc_lambdas"], 0, 1, closed_high=False)
+    validate_settings(s)
     checks.in_interval("lambda_stars", s["lambda_stars"], 0, 1, closed_high=False)
 
 
 def units(s):
-    theory = {"kind": "theory", **{k: s[k] for k in ("rhos", "grid_points", "lambda_stars")}}
-    mc = [
-        {
-            "kind": "mc",
-            "rho": rho,
-            "lambdas": s["mc_lambdas"],
-            "sequences": s["mc_constant_sequences"] if rho == 1 else s["mc_sequences"],
-            "burn_in": s["mc_burn_in"],
-            "window": 1 if rho == 1 else s["mc_window"],
-            "seed": s["seed"] + i,
-        }
-        for i, rho in enumerate(s["mc_rhos"])
-    ]
-    return [theory, *mc]
+    return [{"kind": "theory", **{k: s[k] for k in ("rhos", "grid_points", "lambda_stars")}}, *monte_carlo_units(s)]
 
 
 def _theory_rows(c):
@@ -111,41 +78,18 @@ def _theory_rows(c):
     return rows
 
 
+def _states(lam, x):
+    """One unit h_t = lambda h_{t-1} + x_t per lambda, all driven by the same input."""
+    return linear_recurrence(lam, jnp.broadcast_to(x, (*x.shape[:-1], lam.shape[0])))
+
+
 def _mc_rows(c):
-    lam = jnp.asarray(c["lambdas"])
-    n, T = c["sequences"], c["burn_in"] + c["window"]
-    batches = ar1_batches(jax.random.PRNGKey(c["seed"]), c["rho"], n, T, batch_size=mc_batch_size(n, T))
-
-    def hidden(lam, x):
-        return linear_recurrence(lam, jnp.broadcast_to(x, (*x.shape[:-1], lam.shape[0])))
-
-    moments = hidden_second_moments(hidden, lam, batches, burn_in=c["burn_in"])
-    sens = next(iter(moments.sensitivity.values()))
-    return [
-        {
-            "kind": "mc",
-            "rho": c["rho"],
-            "lam": float(l),
-            "sequences": n,
-            "mc_variance": float(v),
-            "mc_sensitivity": float(d),
-            "theory_variance": float(hidden_second_moment(l, c["rho"])),
-            "theory_sensitivity": float(sensitivity_second_moment(l, c["rho"])),
-        }
-        for l, v, d in zip(c["lambdas"], moments.hidden, sens)
-    ]
+    return monte_carlo_rows(c, _states, jnp.asarray(c["lambdas"]), hidden_second_moment, sensitivity_second_moment)
 
 
 def run_unit(config, progress):
     with jax.enable_x64(True):
         return _theory_rows(config) if config["kind"] == "theory" else _mc_rows(config)
-
-
-def end_slope(rows, rho, field):
-    """d log(field) / d log(1 / (1 - lambda)) between the two grid points nearest lambda = 1."""
-    curve = select(rows, kind="theory", rho=rho)
-    lam, y = column(curve, "lam")[-2:], column(curve, field)[-2:]
-    return float(np.diff(np.log(y))[0] / np.diff(-np.log(1 - lam))[0])
 
 
 def claims(rows, s):
@@ -162,9 +106,8 @@ def claims(rows, s):
     out.append(at_most("both moments equal 1 at lambda = 0 (max deviation)", worst, 1e-12))
     ratio = min(select(rows, kind="theory", rho=r)[-1]["sensitivity"] / select(rows, kind="theory", rho=r)[-1]["variance"] for r in s["rhos"])
     out.append(at_least("sensitivity / variance at 1-lambda=1e-4 (min over rho)", ratio, 1e3))
-    mc = select(rows, kind="mc")
-    errors = [abs(r[f"mc_{f}"] / r[f"theory_{f}"] - 1) for r in mc for f in ("variance", "sensitivity")]
-    out.append(at_most(f"Monte Carlo vs theory, max relative error over {len(mc)} (rho, lambda)", max(errors), MC_RTOL))
+    error, count = monte_carlo_error(rows)
+    out.append(at_most(f"Monte Carlo vs theory, max relative error over {count} (rho, lambda)", error, MC_RTOL))
     curv = select(rows, kind="loss_curvature")
     ls = column(curv, "lambda_star")
     theory = (1 + ls**2) / (1 - ls**2) ** 3

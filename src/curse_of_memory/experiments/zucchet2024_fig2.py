@@ -14,22 +14,25 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from curse_of_memory.diagnostics import hidden_second_moments
-from curse_of_memory.experiments import checks
 from curse_of_memory.experiments.claims import at_least, at_most, close
 from curse_of_memory.experiments.experiment import Claim, Experiment
-from curse_of_memory.experiments.plotting import colors, new_figure, save
-from curse_of_memory.experiments.table import column, select
-from curse_of_memory.experiments.zucchet2024_fig1 import (
+from curse_of_memory.experiments.one_dimensional_monte_carlo import (
+    FULL,
     MC_RTOL,
+    QUICK,
+    SETTINGS,
     SLOPE_RTOL,
     end_slope,
     lambda_grid,
-    mc_batch_size,
+    monte_carlo_error,
+    monte_carlo_rows,
+    monte_carlo_units,
+    validate_settings,
 )
+from curse_of_memory.experiments.plotting import colors, new_figure, save
+from curse_of_memory.experiments.table import column, select
 from curse_of_memory.parametrizations import get_parametrization, l2_gamma
 from curse_of_memory.recurrence import linear_recurrence
-from curse_of_memory.tasks import ar1_batches
 from curse_of_memory.theory import (
     hidden_second_moment,
     normalized_hidden_second_moment,
@@ -38,44 +41,17 @@ from curse_of_memory.theory import (
     sensitivity_second_moment,
 )
 
-COMMON = {
-    "rhos": [0.0, 0.9, 0.99, 0.999, 1.0],
-    "grid_points": 1000,
-    "mc_lambdas": [0.9, 0.99],
-    "mc_rhos": [0.0, 0.9, 0.99, 1.0],
-    "mc_burn_in": 2500,
-    "mc_window": 20000,
-}
-PROFILES = {
-    "quick": {**COMMON, "mc_sequences": 512, "mc_constant_sequences": 32768},
-    "full": {**COMMON, "mc_sequences": 2048, "mc_constant_sequences": 131072},
-}
+PROFILES = {"quick": {**SETTINGS, **QUICK}, "full": {**SETTINGS, **FULL}}
 
 
 def validate(s):
-    for name in ("grid_points", "mc_sequences", "mc_constant_sequences", "mc_burn_in", "mc_window"):
-        checks.positive_int(name, s[name])
-    for name in ("rhos", "mc_rhos"):
-        checks.in_interval(name, s[name], 0, 1, closed_high=True)
     # lambda = 0 has no exp coordinate (w = log(-log 0) = +inf).
-    checks.in_interval("mc_lambdas", s["mc_lambdas"], 1e-6, 1, closed_high=False)
+    validate_settings(s, lowest_mc_lambda=1e-6)
 
 
 def units(s):
     theory = {"kind": "theory", "rhos": s["rhos"], "grid_points": s["grid_points"], "as_published": s["as_published"]}
-    mc = [
-        {
-            "kind": "mc",
-            "rho": rho,
-            "lambdas": s["mc_lambdas"],
-            "sequences": s["mc_constant_sequences"] if rho == 1 else s["mc_sequences"],
-            "burn_in": s["mc_burn_in"],
-            "window": 1 if rho == 1 else s["mc_window"],
-            "seed": s["seed"] + i,
-        }
-        for i, rho in enumerate(s["mc_rhos"])
-    ]
-    return [theory, *mc]
+    return [theory, *monte_carlo_units(s)]
 
 
 def _theory_rows(c):
@@ -107,27 +83,9 @@ def _exp_normalized_states(w, x):
 
 
 def _mc_rows(c):
-    lam = np.asarray(c["lambdas"])
-    w = jnp.log(-jnp.log(jnp.asarray(lam)))
-    n, T = c["sequences"], c["burn_in"] + c["window"]
-    batches = ar1_batches(jax.random.PRNGKey(c["seed"]), c["rho"], n, T, mc_batch_size(n, T))
-    moments = hidden_second_moments(_exp_normalized_states, w, batches, burn_in=c["burn_in"])
-    sens = next(iter(moments.sensitivity.values()))
-    theory_var = np.asarray(normalized_hidden_second_moment(lam, c["rho"]))
-    theory_sens = np.asarray(normalized_sensitivity_second_moment(lam, c["rho"]))
-    return [
-        {
-            "kind": "mc",
-            "rho": c["rho"],
-            "lam": float(lam[i]),
-            "sequences": n,
-            "mc_variance": float(moments.hidden[i]),
-            "mc_sensitivity": float(sens[i]),
-            "theory_variance": float(theory_var[i]),
-            "theory_sensitivity": float(theory_sens[i]),
-        }
-        for i in range(len(lam))
-    ]
+    w = jnp.log(-jnp.log(jnp.asarray(c["lambdas"])))
+    return monte_carlo_rows(c, _exp_normalized_states, w, normalized_hidden_second_moment,
+                            normalized_sensitivity_second_moment)
 
 
 def run_unit(config, progress):
@@ -162,9 +120,8 @@ def claims(rows, s):
     correlated = [end[r] for r in end if r >= 0.9]
     if correlated and 0.0 in end:
         out.append(at_least("correlated inputs (rho >= 0.9): end sensitivity / white-noise bound", min(correlated) / end[0.0], 10.0))
-    mc = select(rows, kind="mc")
-    errors = [abs(r[f"mc_{f}"] / r[f"theory_{f}"] - 1) for r in mc for f in ("variance", "sensitivity")]
-    out.append(at_most(f"Monte Carlo (exp coordinate, l2 gamma) vs exact theory, max relative error over {len(mc)} (rho, lambda)", max(errors), MC_RTOL))
+    error, count = monte_carlo_error(rows)
+    out.append(at_most(f"Monte Carlo (exp coordinate, l2 gamma) vs exact theory, max relative error over {count} (rho, lambda)", error, MC_RTOL))
     return out
 
 
