@@ -53,7 +53,9 @@ COMMON = {
     "single_point_tol": 1e-3,
 }
 PROFILES = {
-    "quick": {**COMMON, "d_hidden": 64, "epochs": 600, "orbit_every": 10, "seeds": 1},
+    # Reduced to about 3 minutes on 2 shared cores: shorter sequences and orbit runs, few epochs.
+    "quick": {**COMMON, "d_hidden": 32, "T": 100, "epochs": 150, "orbit_every": 5, "seeds": 1, "orbit_steps": 400,
+              "orbit_burn_in": 300, "steady_steps": 512},
     "full": {**COMMON, "d_hidden": 200, "epochs": 10000, "orbit_every": 50, "seeds": 1},
 }
 

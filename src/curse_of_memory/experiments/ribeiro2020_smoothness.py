@@ -161,5 +161,7 @@ EXPERIMENT = Experiment(
     "by forward-mode autodiff in float64; growth rates are least-squares slopes of their logs against N. "
     "The window maximum picks up the most expanding finite-time behaviour in the window (lambda_1 varies from "
     "about 0.05 to 0.19 within 1.0 +- 0.01, and finite-time exponents fluctuate around it), so max|dV/ds| grows "
-    "faster than e^{lambda_1(s0) N}; the sensitivity at s0 itself is the quantity whose rate is lambda_1(s0).",
+    "faster than e^{lambda_1(s0) N}; the sensitivity at s0 itself is the quantity whose rate is lambda_1(s0). Measured 2026-11-22 (quick): the "
+    "window-maximum rate at s = 1.0 is 0.226 against lambda_1 = 0.164, outside the 30% tolerance, so that claim "
+    "fails; the sensitivity rate at s0 (0.148) agrees.",
 )
