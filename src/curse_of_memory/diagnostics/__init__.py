@@ -1,6 +1,8 @@
 """Measurements that work on any model: sensitivities, curvature, Adam's effective rates,
 memory functions, perturbation curves, approximation error against width, signal
-propagation at initialization, autocorrelations, recurrent Jacobians."""
+propagation at initialization, autocorrelations, recurrent Jacobians,
+loss slices and smoothness, attractors (periods, fixed points, Lyapunov spectra) and orbit
+diagrams."""
 
 from curse_of_memory.diagnostics.adam import (
     adam_epoch_metrics,
@@ -9,6 +11,16 @@ from curse_of_memory.diagnostics.adam import (
     find_adam_state,
 )
 from curse_of_memory.diagnostics.approximation import approximation_error
+from curse_of_memory.diagnostics.attractors import (
+    ATTRACTOR_KINDS,
+    FixedPoints,
+    attractor_kind,
+    constant_input_map,
+    count_attractors,
+    detect_period,
+    dominant_period,
+    fixed_points,
+)
 from curse_of_memory.diagnostics.autocorrelation import ExponentialFit, autocorrelation, fit_exponential
 from curse_of_memory.diagnostics.hessian import (
     DENSE_LIMIT,
@@ -24,7 +36,10 @@ from curse_of_memory.diagnostics.hessian import (
     top_eigenpairs,
 )
 from curse_of_memory.diagnostics.jacobians import recurrent_jacobians
+from curse_of_memory.diagnostics.loss_slice import LossSlice, interpolate, loss_slice
+from curse_of_memory.diagnostics.lyapunov import largest_lyapunov_exponent, lyapunov_spectrum
 from curse_of_memory.diagnostics.memory_function import memory_function
+from curse_of_memory.diagnostics.orbit_diagram import OrbitDiagram, orbit_spread, snapshots
 from curse_of_memory.diagnostics.parameters import FlatParameters, flatten_parameters, parameter_groups
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
 from curse_of_memory.diagnostics.sensitivity import (
@@ -40,6 +55,7 @@ from curse_of_memory.diagnostics.signal_propagation import (
     previous_token_loss,
     signal_propagation,
 )
+from curse_of_memory.diagnostics.smoothness import Smoothness, growth_rate, smoothness_vs_length
 
 __all__ = [
     "PerturbationCurve",
@@ -77,5 +93,24 @@ __all__ = [
     "previous_token_loss",
     "recurrent_jacobians",
     "signal_propagation",
+    "ATTRACTOR_KINDS",
+    "FixedPoints",
+    "LossSlice",
+    "OrbitDiagram",
+    "Smoothness",
+    "attractor_kind",
+    "constant_input_map",
+    "count_attractors",
+    "detect_period",
+    "dominant_period",
+    "fixed_points",
+    "growth_rate",
+    "interpolate",
+    "largest_lyapunov_exponent",
+    "loss_slice",
+    "lyapunov_spectrum",
+    "orbit_spread",
+    "smoothness_vs_length",
+    "snapshots",
     "top_level_group",
 ]

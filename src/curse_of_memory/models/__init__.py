@@ -26,11 +26,15 @@ from curse_of_memory.models.linear_rnn import LinearRNN, linear_rnn
 from curse_of_memory.models.lstm import LSTM, lstm
 from curse_of_memory.models.lti import impulse_response
 from curse_of_memory.models.memory_scale import RECURRENT_LAYERS, recurrent_layer
+from curse_of_memory.models.orthogonal_rnn import OrthogonalRNN, modrelu, orthogonal_rnn
+from curse_of_memory.models.readout import Readout, readout
 from curse_of_memory.models.residual_rnn import ResidualRNN, residual_rnn
 from curse_of_memory.models.rg_lru import RGLRU, rg_lru
 from curse_of_memory.models.s4d import s4d
 from curse_of_memory.models.simple_gru import SimpleGRU, simple_chrono_gru
+from curse_of_memory.models.stable_lstm import stable_lstm_projection
 from curse_of_memory.models.stable_ssm import StableSSM, StableSSMLayer, stable_ssm, stable_ssm_layer
+from curse_of_memory.models.tanh_rnn import TanhRNN, tanh_rnn
 
 __all__ = [
     "ContinuousLinearRNN",
@@ -65,6 +69,9 @@ __all__ = [
     "LSTM",
     "DiagonalRNN",
     "LinearRNN",
+    "OrthogonalRNN",
+    "Readout",
+    "TanhRNN",
     "complex_diagonal_rnn",
     "dense_rnn_from",
     "diagonal_rnn",
@@ -74,8 +81,13 @@ __all__ = [
     "linear_rnn",
     "lru",
     "lstm",
+    "modrelu",
+    "orthogonal_rnn",
+    "readout",
     "remap_eigenvalues",
     "ring_uniform",
     "s4d",
     "s4d_from",
+    "stable_lstm_projection",
+    "tanh_rnn",
 ]

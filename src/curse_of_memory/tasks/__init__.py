@@ -1,6 +1,13 @@
 """Data: input processes, the linear teacher-student task, memory-kernel functionals,
-sequential digits, and text-embedding-like inputs."""
+sequential digits, text-embedding-like inputs, and the dynamical
+tasks of Ribeiro et al. (2020) (sine generator, symbol classification, the chaotic LSTM)."""
 
+from curse_of_memory.tasks.chaotic_lstm import (
+    chaotic_lstm,
+    chaotic_lstm_map,
+    chaotic_lstm_outputs,
+    chaotic_weight_hh,
+)
 from curse_of_memory.tasks.digits import SequentialDigits, sequential_digits
 from curse_of_memory.tasks.embeddings import SyntheticEmbeddings, embedding_inputs, load_embeddings
 from curse_of_memory.tasks.inputs import ar1, ar1_batches, white_noise
@@ -11,6 +18,12 @@ from curse_of_memory.tasks.memory_functional import (
     task_from_filter,
 )
 from curse_of_memory.tasks.memory_kernels import KERNELS, check_integrable, discretize, memory_kernel
+from curse_of_memory.tasks.sine_generator import SineGenerator, sine_generator, sine_targets
+from curse_of_memory.tasks.symbol_classification import (
+    SymbolClassification,
+    symbol_classification,
+    symbol_sequences,
+)
 from curse_of_memory.tasks.teacher_student import (
     TeacherStudent,
     dense_teacher,
@@ -35,6 +48,16 @@ __all__ = [
     "sequential_digits",
     "embedding_inputs",
     "load_embeddings",
+    "SineGenerator",
+    "SymbolClassification",
+    "chaotic_lstm",
+    "chaotic_lstm_map",
+    "chaotic_lstm_outputs",
+    "chaotic_weight_hh",
+    "sine_generator",
+    "sine_targets",
+    "symbol_classification",
+    "symbol_sequences",
     "teacher_student",
     "white_noise",
 ]

@@ -1,0 +1,79 @@
+"""What the two training studies of Ribeiro et al. (2020) share (official code; Secs. 3 and
+5.3 of the spec): the three networks, the training protocol and orbit-diagram rows.
+
+Networks: an LSTM, a stable LSTM (the same LSTM projected after every step) or an
+orthogonal RNN (expRNN), each followed by a linear head. Training: Adam with the global
+gradient norm clipped to 0.25 ("clipped_adam"), a cosine-decaying (or constant) learning
+rate in place of the code's step decay, the paper's summed
+losses, `steps_per_epoch` minibatches per epoch; orbits recorded after every epoch by an
+`OrbitDiagram` hook inside the compiled loop, thinned to every k-th epoch.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import equinox as eqx
+import jax
+import numpy as np
+
+from curse_of_memory.diagnostics import OrbitDiagram, orbit_spread, snapshots
+from curse_of_memory.experiments import checks
+from curse_of_memory.models import lstm, orthogonal_rnn, readout, stable_lstm_projection
+from curse_of_memory.training import SCHEDULES, train_ensemble
+
+MODELS = ("lstm", "slstm", "ornn")
+LABELS = {"lstm": "LSTM", "slstm": "sLSTM", "ornn": "oRNN"}
+COLORS = {"lstm": "tab:blue", "slstm": "tab:orange", "ornn": "tab:green"}
+
+
+def build_model(name: str, key, d_in: int, d_hidden: int, d_out: int):
+    """LSTM / sLSTM (PyTorch init; the projection starts after the first step) or oRNN, with a head."""
+    k_cell, k_head = jax.random.split(key)
+    cell = orthogonal_rnn(k_cell, d_in, d_hidden) if name == "ornn" else lstm(k_cell, d_in, d_hidden)
+    return readout(k_head, cell, d_out)
+
+
+def validate_training(s, n_inputs_name: str = "orbit_inputs"):
+    for name in ("d_hidden", "epochs", "seeds", "orbit_every", "orbit_initial", "orbit_steps", "steps_per_epoch"):
+        checks.positive_int(name, s[name])
+    checks.positive_number("lr", s["lr"])
+    checks.one_of("schedule", s["schedule"], SCHEDULES)
+    checks.one_of("models", s["models"], MODELS)
+    checks.require(isinstance(s["orbit_burn_in"], int) and 0 <= s["orbit_burn_in"] < s["orbit_steps"], "orbit_burn_in",
+                   f"an integer in [0, orbit_steps) = [0, {s['orbit_steps']}) (the burn-in must be shorter than the run)",
+                   s["orbit_burn_in"])
+    checks.require(s["orbit_every"] <= s["epochs"], "orbit_every", f"at most epochs ({s['epochs']})", s["orbit_every"])
+
+
+def train_with_orbits(task, c, orbit: OrbitDiagram, d_in: int, d_out: int, progress):
+    """One ensemble (seeds x the learning rate) of model c["model"], orbits every epoch."""
+    init = partial(build_model, c["model"], d_in=d_in, d_hidden=c["d_hidden"], d_out=d_out)
+    return train_ensemble(
+        task, init, seeds=c["seeds"], learning_rates=[c["lr"]], steps=c["epochs"] * c["steps_per_epoch"],
+        steps_per_epoch=c["steps_per_epoch"], schedule=c["schedule"], optimizer="clipped_adam",
+        project=stable_lstm_projection if c["model"] == "slstm" else None, epoch_metrics=orbit,
+        validation_batches=1, on_progress=lambda done, total: progress(0.9 * done / total),
+    )
+
+
+def member(models, i: int):
+    """Member (seed i, learning rate 0) of a stacked ensemble of models."""
+    return jax.tree.map(lambda a: a[i, 0] if eqx.is_array(a) else a, models)
+
+
+def snapshot_rows(c, seed_index: int, orbit_per_epoch: np.ndarray, initial_states, input_index: int, output: int = 0):
+    """Rows of the thinned orbit diagram of one run: per snapshot, the spread over all probes
+    and the kept trajectory of `output` for each of `initial_states` under input `input_index`.
+    orbit_per_epoch: (epochs, T_kept, n_initial, n_inputs, d_out)."""
+    snaps = snapshots(orbit_per_epoch, c["orbit_every"])
+    rows = []
+    for j, orbit in enumerate(snaps):
+        spread = orbit_spread(orbit)
+        for k in initial_states:
+            rows.append({
+                "kind": "snapshot", "model": c["model"], "seed": c["seeds"][seed_index], "snapshot": j,
+                "epoch": (j + 1) * c["orbit_every"], "spread": float(np.max(spread)), "initial": int(k),
+                "input_index": int(input_index), "trace": orbit[:, k, input_index, output].astype(float).tolist(),
+            })
+    return rows

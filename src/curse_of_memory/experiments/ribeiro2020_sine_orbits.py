@@ -1,0 +1,230 @@
+"""Ribeiro, Tiels, Aguirre & Schön (2020): orbit diagrams of networks trained as sine
+generators (official code; Secs. 6.1 and 7 of the spec; the README's "Figure 4").
+
+A constant input omega in [pi/16, pi/8] must become sin(omega (k + 1)): the network has to
+learn a periodic attractor whose period follows the input. The LSTM crosses a bifurcation
+during training (a fixed point, then a growing closed orbit); the stable LSTM, contractive by
+construction, has one globally attracting fixed point per input and cannot oscillate; the
+orthogonal RNN learns other dynamics.
+
+One unit per model (all seeds in one compiled ensemble). Orbits: 10 inputs
+linspace(pi/16, pi/8, 10) x 4 initial states (std 100), 1600 steps, burn-in 1200, after every
+epoch, thinned to every `orbit_every` epochs. The final model's steady state is measured on a
+longer run (`steady_steps` after the same burn-in) for the period claim.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import numpy as np
+
+from curse_of_memory.diagnostics import OrbitDiagram, dominant_period, orbit_spread
+from curse_of_memory.experiments import checks
+from curse_of_memory.experiments.claims import at_most, fmt
+from curse_of_memory.experiments.experiment import Claim, Experiment
+from curse_of_memory.experiments.plotting import new_figure, save
+from curse_of_memory.experiments.ribeiro2020_orbits import (
+    COLORS,
+    LABELS,
+    MODELS,
+    member,
+    snapshot_rows,
+    train_with_orbits,
+    validate_training,
+)
+from curse_of_memory.experiments.table import column, select
+from curse_of_memory.tasks import sine_generator
+
+COMMON = {
+    "n_sequences": 100,
+    "T": 400,
+    "batch_size": 10,
+    "steps_per_epoch": 10,
+    "lr": 1e-3,
+    "schedule": "cosine",
+    "models": list(MODELS),
+    "orbit_inputs": 10,
+    "orbit_initial": 4,
+    "orbit_steps": 1600,
+    "orbit_burn_in": 1200,
+    "plot_input": 0,  # the input (index into the 10 probe inputs) of the plotted diagram
+    "steady_steps": 2048,
+    "period_rtol": 0.1,
+    "single_point_tol": 1e-3,
+}
+PROFILES = {
+    # Reduced to about 3 minutes on 2 shared cores: shorter sequences and orbit runs, few epochs.
+    "quick": {**COMMON, "d_hidden": 32, "T": 100, "epochs": 150, "orbit_every": 5, "seeds": 1, "orbit_steps": 400,
+              "orbit_burn_in": 300, "steady_steps": 512},
+    "full": {**COMMON, "d_hidden": 200, "epochs": 10000, "orbit_every": 50, "seeds": 1},
+}
+
+
+def validate(s):
+    validate_training(s)
+    for name in ("n_sequences", "T", "batch_size", "orbit_inputs", "steady_steps"):
+        checks.positive_int(name, s[name])
+    checks.require(s["batch_size"] <= s["n_sequences"], "batch_size", f"at most n_sequences ({s['n_sequences']})", s["batch_size"])
+    checks.require(isinstance(s["plot_input"], int) and 0 <= s["plot_input"] < s["orbit_inputs"], "plot_input",
+                   f"an index in [0, {s['orbit_inputs']})", s["plot_input"])
+    checks.positive_number("period_rtol", s["period_rtol"])
+    checks.positive_number("single_point_tol", s["single_point_tol"])
+
+
+def probe_inputs(n: int) -> tuple[tuple[float, ...], ...]:
+    return tuple((float(w),) for w in np.linspace(np.pi / 16, np.pi / 8, n))
+
+
+def units(s):
+    keep = [k for k in COMMON if k != "models"] + ["d_hidden", "epochs", "orbit_every"]
+    seeds = list(range(s["seed"], s["seed"] + s["seeds"]))
+    return [{"model": m, "seeds": seeds, **{k: s[k] for k in keep}} for m in s["models"]]
+
+
+@eqx.filter_jit
+def _orbits(orbit: OrbitDiagram, model):
+    return orbit.orbits(model)
+
+
+def run_unit(c, progress):
+    task = sine_generator(c["n_sequences"], c["T"], c["batch_size"])
+    inputs = probe_inputs(c["orbit_inputs"])
+    orbit = OrbitDiagram(inputs, c["orbit_initial"], c["orbit_steps"], c["orbit_burn_in"], seed=c["seeds"][0])
+    result = train_with_orbits(task, c, orbit, d_in=1, d_out=1, progress=progress)
+    # The paper's epoch loss: the summed error per element, sum / (batch T).
+    epoch_loss = result.epoch_loss / (c["batch_size"] * c["T"])
+    steady = OrbitDiagram(inputs, c["orbit_initial"], c["orbit_burn_in"] + c["steady_steps"], c["orbit_burn_in"],
+                          seed=c["seeds"][0])
+    rows = []
+    for i, seed in enumerate(c["seeds"]):
+        model = member(result.models, i)
+        final = np.asarray(_orbits(steady, model))[..., 0]  # (steady_steps, n_initial, n_inputs)
+        periods = dominant_period(final, axis=0)
+        amplitude = np.ptp(final, axis=0)
+        spreads = orbit_spread(result.metrics["orbit"][i, 0])  # (epochs, n_inputs)
+        rows.append({
+            "kind": "run", "model": c["model"], "seed": seed, "lr": c["lr"], "d_hidden": c["d_hidden"],
+            "final_loss": float(epoch_loss[i, 0, -1]), "epoch_loss": epoch_loss[i, 0].tolist(),
+            "grad_norm": result.metrics["grad_norm"][i, 0].tolist(), "diverged": bool(result.diverged[i, 0]),
+            "max_spread": float(np.max(spreads)) if np.all(np.isfinite(spreads)) else float("nan"),
+        })
+        for j, (omega,) in enumerate(inputs):
+            for k in range(c["orbit_initial"]):
+                rows.append({"kind": "steady", "model": c["model"], "seed": seed, "omega": omega, "initial": k,
+                             "period": float(periods[k, j]), "expected_period": float(2 * np.pi / omega),
+                             "amplitude": float(amplitude[k, j])})
+        rows += snapshot_rows(c, i, result.metrics["orbit"][i, 0], [0], c["plot_input"])
+    progress(1.0)
+    return rows
+
+
+def relative_period_errors(rows, model):
+    steady = select(rows, kind="steady", model=model)
+    if not steady:
+        return np.array([np.nan])
+    err = np.abs(column(steady, "period") / column(steady, "expected_period") - 1)
+    return np.where(np.isfinite(err), err, np.inf)
+
+
+def claims(rows, s):
+    out = []
+    if "lstm" in s["models"]:
+        err = relative_period_errors(rows, "lstm")
+        amp = column(select(rows, kind="steady", model="lstm"), "amplitude")
+        out.append(Claim("trained LSTM: steady state under a constant input oscillates with dominant period 2 pi / omega "
+                         f"(median relative error over {len(err)} probes)", f"<= {s['period_rtol']:.0%}",
+                         f"{fmt(float(np.median(err)))} (worst {fmt(float(np.max(err)))}; median amplitude "
+                         f"{fmt(float(np.median(amp))) if amp.size else 'nan'})",
+                         bool(np.median(err) <= s["period_rtol"])))
+    if "slstm" in s["models"]:
+        spread = column(select(rows, kind="run", model="slstm"), "max_spread")
+        worst = float(np.max(spread)) if spread.size and np.all(np.isfinite(spread)) else float("nan")
+        out.append(at_most("sLSTM: orbit a single point at every epoch (largest spread over probes of one input)",
+                           worst, s["single_point_tol"]))
+    if {"lstm", "slstm"} <= set(s["models"]):
+        loss = {m: column(select(rows, kind="run", model=m), "final_loss") for m in ("lstm", "slstm")}
+        lstm_loss, slstm_loss = (float(np.mean(loss[m])) for m in ("lstm", "slstm"))
+        out.append(Claim("final training loss: LSTM below sLSTM", "LSTM < sLSTM",
+                         f"{fmt(lstm_loss)} vs {fmt(slstm_loss)}", bool(lstm_loss < slstm_loss)))
+    runs = select(rows, kind="run")
+    diverged = [r for r in runs if r["diverged"]]
+    if diverged:
+        out.append(Claim("diverged runs (kept in the results, not dropped)", "reported",
+                         ", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged), True))
+    return out
+
+
+def orbit_panels(fig, axes_row, snaps, every, title, ylabel="output"):
+    """1-D (snapshot, x_t) and 2-D (snapshot, x_t, x_{t+1} - x_t) orbit diagrams."""
+    one, two = axes_row
+    if not snaps:
+        return
+    from matplotlib import colormaps
+
+    hsv = colormaps["hsv"]
+    n = max(r["snapshot"] for r in snaps) + 1
+    spec = two.get_subplotspec()
+    two.remove()
+    two = fig.add_subplot(spec, projection="3d")
+    for r in snaps:
+        x = np.asarray(r["trace"])
+        color = hsv(r["snapshot"] / max(n, 1))
+        one.scatter(np.full(x.shape, r["snapshot"]), x, s=0.3, color=color, alpha=0.3)
+        two.scatter(np.full(x.shape[0] - 1, r["snapshot"]), x[:-1], np.diff(x), s=0.3, color=color, alpha=0.15)
+    one.set(xlabel=f"snapshot (every {every} epochs)", ylabel=ylabel, title=f"{title}: 1-D orbit diagram")
+    two.set(xlabel="snapshot", ylabel="x_t", zlabel="x_t+1 - x_t", title=f"{title}: 2-D")
+
+
+def figure(rows, s, path):
+    models = [m for m in MODELS if m in s["models"]]
+    fig, ax = new_figure(max(len(models), 2), 3, width=4.4)
+    for m, axes_row in zip(models, ax):
+        seed = s["seed"]
+        snaps = select(rows, kind="snapshot", model=m, seed=seed)
+        omega = np.linspace(np.pi / 16, np.pi / 8, s["orbit_inputs"])[s["plot_input"]]
+        orbit_panels(fig, axes_row[:2], snaps, s["orbit_every"], f"{LABELS[m]} (omega = {omega:.3f})")
+    loss_ax, period_ax = ax[0][2], ax[1][2]
+    for m in models:
+        for r in select(rows, kind="run", model=m):
+            loss_ax.plot(np.arange(1, len(r["epoch_loss"]) + 1), r["epoch_loss"], color=COLORS[m], label=LABELS[m], lw=0.8)
+        steady = select(rows, kind="steady", model=m)
+        if steady:
+            period = column(steady, "period")
+            period_ax.plot(column(steady, "omega"), np.where(np.isfinite(period), period, np.nan), "o", ms=3,
+                           color=COLORS[m], label=LABELS[m])
+    loss_ax.axhline(0.5, color="grey", ls="--", lw=0.8, label="zero predictor")
+    loss_ax.set(yscale="log", xlabel="epoch", ylabel="training loss (mean squared error)", title="training loss")
+    loss_ax.legend(fontsize=7)
+    w = np.linspace(np.pi / 16, np.pi / 8, 100)
+    period_ax.plot(w, 2 * np.pi / w, color="k", lw=0.8, label="2 pi / omega")
+    period_ax.set(xlabel="omega (constant input)", ylabel="dominant period (steps)",
+                  title="steady-state period (fixed points omitted)")
+    period_ax.legend(fontsize=7)
+    for extra in [*ax[2:, 2], *ax[len(models):, :2].ravel()]:
+        extra.axis("off")
+    save(fig, path)
+
+
+EXPERIMENT = Experiment(
+    id="ribeiro2020-sine-orbits",
+    paper="Ribeiro, Tiels, Aguirre & Schön, AISTATS 2020",
+    figure_label="Fig. 4 (README)",
+    description="Sine generator: the LSTM learns a periodic attractor whose period follows the constant input; "
+    "the stable LSTM stays at one fixed point and cannot; orbit diagrams over training for LSTM, sLSTM and oRNN.",
+    profiles=PROFILES,
+    minutes={"quick": 10, "full": 1500},
+    units=units,
+    run_unit=run_unit,
+    claims=claims,
+    figure=figure,
+    validate=validate,
+    default_seed=2,
+    notes="Protocol of the official code (Adam 1e-3, global gradient-norm clip 0.25, summed squared error, batch 10, "
+    "10 steps per epoch, 1 -> H -> 1 networks), with these deviations: minibatches are drawn at random each step "
+    "rather than in a fixed order; the learning rate decays with a cosine schedule to 1e-7 (the code's MultiStepLR, "
+    "x0.1 at epochs 500, 1000, 2000 and 8000, is not among train_ensemble's schedules; without any decay the "
+    "last epoch often sits on a loss spike); the last model is kept, not the best. The "
+    "quick profile trains H = 64 units for 600 epochs instead of H = 200 for 10000. Orbits are computed after every "
+    "epoch and stored every `orbit_every` epochs. A limit cycle whose period is not an integer number of steps is "
+    "quasi-periodic in discrete time: the period claim uses the dominant period of the output (zero-padded FFT).",
+)

@@ -1,0 +1,191 @@
+"""Ribeiro, Tiels, Aguirre & Schön (2020): symbol classification and multistability
+(official code; Secs. 6.2 and 7 of the spec; no figure of the paper is confirmed).
+
+Two relevant symbols, at steps 9-18 and 39-48 of 200, must be recalled at the end through
+~150 distractor steps. Holding them for good takes several coexisting attractors (memory by
+basin): under a constant distractor input, trajectories from different initial states
+should settle on different attractors. A stable LSTM has one globally attracting fixed point
+per input, so it forgets the first symbol, and the orthogonal RNN keeps norms in its linear
+part but not necessarily information.
+
+One unit per model (all seeds in one compiled ensemble). Orbits of the 4 logits: the 6
+one-hot inputs x 10 initial states (std 100), 800 steps, burn-in 400, after every epoch,
+thinned to every `orbit_every` epochs. Attractors are counted on the final snapshot.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import numpy as np
+
+from curse_of_memory.diagnostics import OrbitDiagram, count_attractors
+from curse_of_memory.experiments import checks
+from curse_of_memory.experiments.claims import at_least, fmt
+from curse_of_memory.experiments.experiment import Claim, Experiment
+from curse_of_memory.experiments.plotting import new_figure, save
+from curse_of_memory.experiments.ribeiro2020_orbits import (
+    COLORS,
+    LABELS,
+    MODELS,
+    snapshot_rows,
+    train_with_orbits,
+    validate_training,
+)
+from curse_of_memory.experiments.ribeiro2020_sine_orbits import orbit_panels
+from curse_of_memory.experiments.table import column, select
+from curse_of_memory.tasks import symbol_classification
+from curse_of_memory.tasks.symbol_classification import N_CLASSES, N_SYMBOLS
+
+DISTRACTORS = (2, 3, 4, 5)
+COMMON = {
+    "n_train": 1000,
+    "n_validation": 1000,
+    "T": 200,
+    "batch_size": 100,
+    "steps_per_epoch": 10,
+    "train_data_seed": 2,
+    "validation_data_seed": 3,
+    "lr": 1e-3,
+    "schedule": "cosine",
+    "d_hidden": 50,
+    "models": list(MODELS),
+    "orbit_initial": 10,
+    "orbit_steps": 800,
+    "orbit_burn_in": 400,
+    "plot_input": 2,  # a distractor
+    "attractor_rtol": 0.01,
+    "solved_accuracy": 0.9,
+    "accuracy_gap": 0.25,
+}
+PROFILES = {
+    # Reduced to about 3 minutes on 2 shared cores: few epochs and shorter orbit runs.
+    "quick": {**COMMON, "epochs": 30, "orbit_every": 3, "seeds": 1, "orbit_steps": 400, "orbit_burn_in": 200},
+    "full": {**COMMON, "epochs": 10000, "orbit_every": 50, "seeds": 1},
+}
+
+
+def validate(s):
+    validate_training(s)
+    for name in ("n_train", "n_validation", "T", "batch_size"):
+        checks.positive_int(name, s[name])
+    checks.require(s["T"] >= 49, "T", "at least 49 (the second symbol is placed in steps 39-48)", s["T"])
+    checks.require(s["batch_size"] <= s["n_train"], "batch_size", f"at most n_train ({s['n_train']})", s["batch_size"])
+    checks.require(isinstance(s["plot_input"], int) and 0 <= s["plot_input"] < N_SYMBOLS, "plot_input",
+                   f"a symbol index in [0, {N_SYMBOLS})", s["plot_input"])
+    for name in ("attractor_rtol", "solved_accuracy", "accuracy_gap"):
+        checks.positive_number(name, s[name])
+
+
+def units(s):
+    keep = [k for k in COMMON if k != "models"] + ["epochs", "orbit_every"]
+    seeds = list(range(s["seed"], s["seed"] + s["seeds"]))
+    return [{"model": m, "seeds": seeds, **{k: s[k] for k in keep}} for m in s["models"]]
+
+
+def one_hot_inputs() -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(i == j) for j in range(N_SYMBOLS)) for i in range(N_SYMBOLS))
+
+
+@eqx.filter_jit
+def _accuracies(task, models):
+    """Accuracy of every member of a stacked (seeds, learning rates) ensemble on all of `task`."""
+    return jax.vmap(jax.vmap(task.accuracy))(models)
+
+
+def run_unit(c, progress):
+    task = symbol_classification(c["train_data_seed"], c["n_train"], c["T"], c["batch_size"])
+    validation = symbol_classification(c["validation_data_seed"], c["n_validation"], c["T"], c["batch_size"])
+    orbit = OrbitDiagram(one_hot_inputs(), c["orbit_initial"], c["orbit_steps"], c["orbit_burn_in"], seed=c["seeds"][0])
+    result = train_with_orbits(task, c, orbit, d_in=N_SYMBOLS, d_out=N_CLASSES, progress=progress)
+    epoch_loss = result.epoch_loss / c["batch_size"]  # the paper's per-sequence cross-entropy
+    val_acc, train_acc = (np.asarray(_accuracies(t, result.models)) for t in (validation, task))
+    rows = []
+    for i, seed in enumerate(c["seeds"]):
+        final = result.metrics["orbit"][i, 0, -1]  # (T_kept, n_initial, n_inputs, 4)
+        finite = bool(np.all(np.isfinite(final)))
+        attractors = [count_attractors(np.moveaxis(final[:, :, u], 1, 0), rtol=c["attractor_rtol"]) if finite else -1
+                      for u in range(N_SYMBOLS)]
+        rows.append({
+            "kind": "run", "model": c["model"], "seed": seed, "lr": c["lr"],
+            "final_loss": float(epoch_loss[i, 0, -1]), "epoch_loss": epoch_loss[i, 0].tolist(),
+            "grad_norm": result.metrics["grad_norm"][i, 0].tolist(), "diverged": bool(result.diverged[i, 0]),
+            "validation_accuracy": float(val_acc[i, 0]), "train_accuracy": float(train_acc[i, 0]),
+            "attractors": attractors,
+        })
+        rows += snapshot_rows(c, i, result.metrics["orbit"][i, 0], range(c["orbit_initial"]), c["plot_input"])
+    progress(1.0)
+    return rows
+
+
+def claims(rows, s):
+    out = []
+    acc = {m: float(np.mean(column(select(rows, kind="run", model=m), "validation_accuracy")))
+           for m in s["models"]}
+    if "lstm" in acc:
+        out.append(at_least("LSTM solves the task: validation accuracy", acc["lstm"], s["solved_accuracy"]))
+    if {"lstm", "slstm"} <= set(acc):
+        out.append(Claim("sLSTM cannot keep the first symbol: validation accuracy well below the LSTM's",
+                         f"<= LSTM - {s['accuracy_gap']}", f"{fmt(acc['slstm'])} vs {fmt(acc['lstm'])}",
+                         bool(acc["slstm"] <= acc["lstm"] - s["accuracy_gap"])))
+    if "lstm" in acc:
+        counts = [r["attractors"] for r in select(rows, kind="run", model="lstm")]
+        per_input = [min(c[u] for c in counts) for u in DISTRACTORS] if counts else [0]
+        out.append(Claim("LSTM orbit diagram: more than one attractor under every distractor input (final snapshot, "
+                         f"{s['orbit_initial']} initial states)", ">= 2 for inputs 2-5",
+                         ", ".join(f"input {u}: {n}" for u, n in zip(DISTRACTORS, per_input)),
+                         bool(min(per_input) >= 2)))
+    diverged = [r for r in select(rows, kind="run") if r["diverged"]]
+    if diverged:
+        out.append(Claim("diverged runs (kept in the results, not dropped)", "reported",
+                         ", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged), True))
+    return out
+
+
+def figure(rows, s, path):
+    models = [m for m in MODELS if m in s["models"]]
+    fig, ax = new_figure(max(len(models), 2), 3, width=4.4)
+    for m, axes_row in zip(models, ax):
+        snaps = select(rows, kind="snapshot", model=m, seed=s["seed"])
+        orbit_panels(fig, axes_row[:2], snaps, s["orbit_every"], f"{LABELS[m]} (input {s['plot_input']})",
+                     ylabel="logit 0")
+    loss_ax, count_ax = ax[0][2], ax[1][2]
+    for k, m in enumerate(models):
+        for r in select(rows, kind="run", model=m):
+            loss_ax.plot(np.arange(1, len(r["epoch_loss"]) + 1), r["epoch_loss"], color=COLORS[m], lw=0.8,
+                         label=f"{LABELS[m]} (val. acc. {r['validation_accuracy']:.2f})")
+            count_ax.bar(np.arange(N_SYMBOLS) + 0.25 * (k - 1), r["attractors"], width=0.25, color=COLORS[m], label=LABELS[m])
+    loss_ax.axhline(np.log(N_CLASSES), color="grey", ls="--", lw=0.8, label="chance (log 4)")
+    loss_ax.set(xlabel="epoch", ylabel="cross-entropy per sequence", title="training loss")
+    loss_ax.legend(fontsize=7)
+    count_ax.set(xlabel="constant input (0-1 relevant, 2-5 distractors)", ylabel="attractors found",
+                 title=f"attractors at the end ({s['orbit_initial']} initial states)")
+    count_ax.legend(fontsize=7)
+    for extra in [*ax[2:, 2], *ax[len(models):, :2].ravel()]:
+        extra.axis("off")
+    save(fig, path)
+
+
+EXPERIMENT = Experiment(
+    id="ribeiro2020-symbol-orbits",
+    paper="Ribeiro, Tiels, Aguirre & Schön, AISTATS 2020",
+    figure_label="Sec. 5 (symbol classification; inferred)",
+    description="Symbol classification through 150 distractor steps: the LSTM solves it with several coexisting "
+    "attractors under distractor inputs; the contractive sLSTM forgets; orbit diagrams over training.",
+    profiles=PROFILES,
+    minutes={"quick": 10, "full": 900},
+    units=units,
+    run_unit=run_unit,
+    claims=claims,
+    figure=figure,
+    validate=validate,
+    default_seed=2,
+    notes="Protocol of the official code (Adam 1e-3, global gradient-norm clip 0.25, cross-entropy of the last "
+    "step summed over the batch, batch 100, 10 steps per epoch, 6 -> 50 -> 4 networks; training data from "
+    "RandomState(2), validation from RandomState(3), with this module's order of draws), with these deviations: "
+    "random minibatches each step; a cosine learning-rate decay to 1e-7 (the code's MultiStepLR, x0.25 at epochs "
+    "500, 1000 and 2000, is not among train_ensemble's schedules); the quick profile trains 400 epochs instead of 10000. "
+    "No figure or number of the paper is known for this task: the claims are the spec's inferences from the "
+    "theory. Attractors are counted by the (min, mean, max) signature of each probe's kept trajectory. "
+    "Wikitext-2 language modelling (the paper's third task) needs a download and is out of scope.",
+)
