@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from curse_of_memory.diagnose import check_layer, diagnosis, load_factory
+from curse_of_memory.diagnose import CHECKS, check_layer, diagnosis, load_factory
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.store import read_rows
 from curse_of_memory.sweep import reproduce
@@ -55,9 +55,36 @@ def test_small_diagnosis_of_the_example_layer(tmp_path):
     exp = diagnosis(factory, "min_gru", digest)
     outcome = reproduce(exp, exp.settings("quick", overrides=SMALL), tmp_path)
     rows = read_rows(tmp_path / "diagnose-min_gru" / "results.parquet")
+    assert {r["check"] for r in rows} == set(CHECKS)
     groups = {r["group"] for r in rows if r["check"] == "sensitivity"}
     assert groups == {"W_z", "b_z", "W_h", "(hidden variance)"}
-    assert len(outcome.claims) == 4 and all(isinstance(c.passed, bool) for c in outcome.claims)
+    assert {r["group"] for r in rows if r["check"] == "hessian"} == {f"eigenvalue {i}" for i in range(1, 5)}
+    eigenvalues = [r["value"] for r in rows if r["check"] == "hessian"]
+    assert all(v > 0 for v in eigenvalues), "the Gauss-Newton Hessian at the optimum is positive semi-definite"
+    # minGRU's gates follow the memory scale: the memory function stretches with it and
+    # nothing explodes (the gated recurrence is normalized, 1 - z + z = 1).
+    assert all(c.passed for c in outcome.claims), [c for c in outcome.claims if not c.passed]
+
+
+def test_diagnosis_flags_the_curse_and_a_layer_that_ignores_its_memory_scale(tmp_path):
+    from curse_of_memory.models import complex_diagonal_rnn
+
+    def unnormalized(key, memory_scale):  # the complex diagonal RNN of Fig. 5, |lambda| = 1 - 1/memory_scale
+        nu = 1 - 1 / (1 + memory_scale)
+        return complex_diagonal_rnn(key, 4, 4, 8, nu_min=nu, nu_max=nu, max_phase=0.0)
+
+    def forgetful(key, memory_scale):
+        return complex_diagonal_rnn(key, 4, 4, 8, nu_min=0.5, nu_max=0.5, max_phase=0.0)
+
+    settings = {"memory_scales": [1.0, 1000.0], "T": 2048, "batch": 2, "probes": 2, "width": 4,
+                "checks": ["sensitivity", "memory"]}
+    cursed = reproduce(diagnosis(unnormalized, "cursed"), diagnosis(unnormalized, "cursed").settings(
+        "quick", overrides=settings), tmp_path).claims
+    assert not next(c for c in cursed if "eigenvalue_params" in c.claim or "lambda" in c.claim).passed
+    assert next(c for c in cursed if c.claim.startswith("memory")).passed
+    exp = diagnosis(forgetful, "forgetful")
+    ignored = reproduce(exp, exp.settings("quick", overrides=settings), tmp_path).claims
+    assert not next(c for c in ignored if c.claim.startswith("memory")).passed
 
 
 def test_diagnose_command_line_errors_exit_2(tmp_path):

@@ -40,6 +40,6 @@ def plot_groups(ax, rows, check, ylabel, title) -> None:
     for group, color in zip(groups, colors(len(groups), "tab10")):
         scales, values = curve(rows, check, group)
         if np.any(values > 0):
-            ax.plot(scales, values, "o-", color=color, label=group, ls="--" if group.startswith("(") else "-")
+            ax.plot(scales, values, marker="o", color=color, label=group, ls="--" if group.startswith("(") else "-")
     ax.set(xscale="log", yscale="log", xlabel="memory scale", ylabel=ylabel, title=title)
     ax.legend(fontsize=7)
