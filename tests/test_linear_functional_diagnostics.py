@@ -15,7 +15,7 @@ from curse_of_memory.diagnostics.approximation import curse_of_memory_bound, fix
 from curse_of_memory.diagnostics.memory_function import as_float64, memory_function
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
 from curse_of_memory.experiments.training_curves import escape_epoch, plateau
-from curse_of_memory.models import decay_sum_rnn, elman_rnn, lru
+from curse_of_memory.models import decay_sum_rnn, lru, tanh_rnn
 from curse_of_memory.tasks import memory_task
 from curse_of_memory.theory.plateau import BumpTarget, delayed_gradient_norm, gradient_flow, reduced_loss
 from reference import finite_difference_grad
@@ -44,7 +44,7 @@ def test_memory_function_of_linear_models_is_the_absolute_kernel(x64):
 
 
 def test_memory_function_subtracts_the_zero_input_response_and_decays(x64):
-    cell = elman_rnn(jax.random.PRNGKey(0), 1, 16)
+    cell = tanh_rnn(jax.random.PRNGKey(0), 1, 16)
     cell = jax.tree.map(lambda v: jnp.asarray(v, jnp.float64), cell)
     m = memory_function(cell, 1, key=jax.random.PRNGKey(1), T=200, draws=4, scales=(0.1, 1.0))
     assert m[0] > 1e-3 and m[-1] < 1e-12 * m[0]  # biases alone would give a non-zero step at t = 0 only

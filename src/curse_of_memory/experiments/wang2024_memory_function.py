@@ -22,11 +22,11 @@ from curse_of_memory.experiments.claims import at_least, at_most
 from curse_of_memory.experiments.experiment import Claim, Experiment
 from curse_of_memory.experiments.plotting import new_figure, save
 from curse_of_memory.experiments.table import select
-from curse_of_memory.models import elman_rnn, exp_sum_teacher, gru, linear_rnn, lru, lstm, stable_ssm_layer
+from curse_of_memory.models import exp_sum_teacher, gru, linear_rnn, lru, lstm, stable_ssm_layer, tanh_rnn
 from curse_of_memory.tasks import memory_task
 from curse_of_memory.training import train_ensemble
 
-NONLINEAR = {"tanh": elman_rnn, "gru": gru, "lstm": lstm}
+NONLINEAR = {"tanh": tanh_rnn, "gru": gru, "lstm": lstm}
 COMMON = {
     "T": 1024,
     "draws": 20,

@@ -19,7 +19,6 @@ from curse_of_memory.models.diagonal_rnn import (
     lru,
 )
 from curse_of_memory.models.eigenvalue_init import remap_eigenvalues, ring_uniform
-from curse_of_memory.models.elman import ElmanRNN, elman_rnn
 from curse_of_memory.models.from_teacher import dense_rnn_from, diagonal_rnn_from, s4d_from
 from curse_of_memory.models.gru import GRU, gru
 from curse_of_memory.models.linear_rnn import LinearRNN, linear_rnn
@@ -39,14 +38,12 @@ from curse_of_memory.models.tanh_rnn import TanhRNN, tanh_rnn
 __all__ = [
     "ContinuousLinearRNN",
     "DecaySumRNN",
-    "ElmanRNN",
     "ResidualRNN",
     "StableSSM",
     "StableSSMLayer",
     "check_hurwitz",
     "continuous_linear_rnn",
     "decay_sum_rnn",
-    "elman_rnn",
     "exp_sum_teacher",
     "random_decay_sum_rnn",
     "residual_rnn",

@@ -1,4 +1,5 @@
-"""Elman RNN with a tanh nonlinearity, PyTorch's layout (`torch.nn.RNN`).
+"""Elman RNN with a tanh nonlinearity, PyTorch's layout (`torch.nn.RNN`): the vanilla RNN of
+Ribeiro et al. (2020) and the tanh RNN probed by Wang, Li & Li (ICLR 2024, Sec. 4).
 
     h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
 
