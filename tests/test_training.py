@@ -52,6 +52,23 @@ def test_epoch_metrics_hook_sees_the_schedule(trained):
     np.testing.assert_allclose(r.metrics["lr"][0, 0], expected, rtol=1e-5)
 
 
+def test_hook_every_k_epochs_matches_the_every_epoch_record(trained):
+    """metrics_every=2: the hook runs after epochs 1 and 3 only, the per-epoch records and the
+    training itself are unchanged."""
+    task, r, _ = trained
+
+    def metrics(model, state, lr):
+        return {"lr": lr, "A_norm": jnp.linalg.norm(model.A)}
+
+    thin = train_ensemble(task, lambda key: linear_rnn(key, 1, 1, 8), seeds=[0, 0, 1], learning_rates=[1e-2, 1e4],
+                          steps=400, epoch_metrics=metrics, metrics_every=2)
+    np.testing.assert_array_equal(thin.epoch_loss, r.epoch_loss)
+    np.testing.assert_array_equal(thin.metrics["grad_norm"], r.metrics["grad_norm"])
+    assert thin.metrics["A_norm"].shape == (3, 2, 2)
+    np.testing.assert_array_equal(thin.metrics["A_norm"], r.metrics["A_norm"][:, :, 1::2])
+    np.testing.assert_array_equal(thin.metrics["lr"], r.metrics["lr"][:, :, 1::2])
+
+
 def test_cosine_schedule_endpoints():
     assert float(learning_rate_at("cosine", 0, 0.1, 1000)) == pytest.approx(0.1)
     assert float(learning_rate_at("cosine", 1000, 0.1, 1000)) == pytest.approx(1e-7)
@@ -62,7 +79,8 @@ def test_cosine_schedule_endpoints():
 @pytest.mark.parametrize(
     "kwargs, match",
     [({"steps": 150}, "multiple"), ({"steps": 0}, "steps"), ({"learning_rates": [0.1, -1.0]}, "learning rate"),
-     ({"schedule": "linear"}, "schedule")],
+     ({"schedule": "linear"}, "schedule"), ({"metrics_every": 3}, "multiple of metrics_every"),
+     ({"metrics_every": 0}, "metrics_every")],
 )
 def test_bad_training_settings(kwargs, match):
     args = {"seeds": [0], "learning_rates": [0.1], "steps": 200, **kwargs}

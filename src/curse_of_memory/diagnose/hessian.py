@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from curse_of_memory.diagnose.curves import growth_claims, plot_groups
 from curse_of_memory.diagnostics import top_eigenpairs
-from curse_of_memory.diagnostics.memory_function import as_float64
+from curse_of_memory.diagnostics.precision import as_float64
 from curse_of_memory.tasks import white_noise
 
 

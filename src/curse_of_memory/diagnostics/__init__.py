@@ -39,9 +39,10 @@ from curse_of_memory.diagnostics.jacobians import recurrent_jacobians
 from curse_of_memory.diagnostics.loss_slice import LossSlice, interpolate, loss_slice
 from curse_of_memory.diagnostics.lyapunov import largest_lyapunov_exponent, lyapunov_spectrum
 from curse_of_memory.diagnostics.memory_function import memory_function
-from curse_of_memory.diagnostics.orbit_diagram import OrbitDiagram, orbit_spread, snapshots
+from curse_of_memory.diagnostics.orbit_diagram import OrbitDiagram, orbit_spread
 from curse_of_memory.diagnostics.parameters import FlatParameters, flatten_parameters, parameter_groups
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
+from curse_of_memory.diagnostics.precision import as_float64, as_precision
 from curse_of_memory.diagnostics.sensitivity import (
     SecondMoments,
     group_sensitivity,
@@ -58,6 +59,8 @@ from curse_of_memory.diagnostics.signal_propagation import (
 from curse_of_memory.diagnostics.smoothness import Smoothness, growth_rate, smoothness_vs_length
 
 __all__ = [
+    "as_float64",
+    "as_precision",
     "PerturbationCurve",
     "SecondMoments",
     "approximation_error",
@@ -111,6 +114,5 @@ __all__ = [
     "lyapunov_spectrum",
     "orbit_spread",
     "smoothness_vs_length",
-    "snapshots",
     "top_level_group",
 ]

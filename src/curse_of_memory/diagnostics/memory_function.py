@@ -27,11 +27,12 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
+
+from curse_of_memory.diagnostics.precision import as_float64
 
 VARIANTS = ("heaviside", "impulse", "reversed")
 
@@ -43,18 +44,6 @@ def probe_inputs(key: Array, d_in: int, draws: int, scales: Sequence[float]) -> 
         raise ValueError(f"need draws >= 1 and positive scales, got {draws} and {list(scales)}")
     directions = jax.random.normal(key, (draws, d_in))
     return jnp.concatenate([s * directions for s in scales])
-
-
-def as_float64(model):
-    """`model` (any pytree, e.g. an Equinox module) with its floating arrays cast to float64 and
-    complex arrays to complex128; call inside `jax.enable_x64(True)`."""
-
-    def cast(v):
-        if not eqx.is_inexact_array(v):
-            return v
-        return jnp.asarray(v, jnp.complex128 if jnp.iscomplexobj(v) else jnp.float64)
-
-    return jax.tree.map(cast, model)
 
 
 def memory_function(

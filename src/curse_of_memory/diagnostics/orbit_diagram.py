@@ -10,9 +10,9 @@ Plotted against the snapshot index, a fixed point is a dot, a periodic orbit a c
 coexisting attractors.
 
 `OrbitDiagram` is hashable and callable as `train_ensemble`'s `epoch_metrics` hook, so the
-orbits are computed inside the compiled training loop. The probes come from a fixed key, so
-they are identical at every snapshot. The hook runs after every epoch; `snapshots` keeps the
-epochs e with e mod k = k - 1 (the official code's interval_orbit = k).
+orbits are computed inside the compiled training loop; with `metrics_every=k` the hook runs
+after epochs e with e mod k = k - 1 only (the official code's interval_orbit = k). The probes
+come from a fixed key, so they are identical at every snapshot.
 """
 
 from __future__ import annotations
@@ -77,18 +77,10 @@ class OrbitDiagram:
         return {"orbit": self.orbits(model)}
 
 
-def snapshots(per_epoch: np.ndarray, every: int, axis: int = 0) -> np.ndarray:
-    """The entries of epochs e with e mod every = every - 1 along `axis` (the official code's
-    snapshot rule); snapshot j is epoch (j + 1) every - 1."""
-    if not (isinstance(every, int) and every >= 1):
-        raise ValueError(f"the snapshot interval must be a positive integer, got {every!r}")
-    n = np.asarray(per_epoch).shape[axis]
-    return np.take(per_epoch, np.arange(every - 1, n, every), axis=axis)
-
-
 def orbit_spread(orbit: np.ndarray) -> np.ndarray:
     """Per input, the largest range (max - min over kept steps and initial states) of any
     output: ~0 iff every probe of that input sits on one common fixed point.
-    orbit: (T, n_initial, n_inputs, d_out) -> (n_inputs,)."""
+    orbit: (..., T, n_initial, n_inputs, d_out) -> (..., n_inputs); leading axes (epochs,
+    say) are kept, so a fixed point that moves between epochs is not counted as spread."""
     orbit = np.asarray(orbit)
-    return np.max(np.max(orbit, axis=(0, 1)) - np.min(orbit, axis=(0, 1)), axis=-1)
+    return np.max(np.max(orbit, axis=(-4, -3)) - np.min(orbit, axis=(-4, -3)), axis=-1)

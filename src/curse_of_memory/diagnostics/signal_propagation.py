@@ -31,13 +31,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from curse_of_memory.diagnostics.precision import PRECISIONS, as_precision
 from curse_of_memory.diagnostics.sensitivity import top_level_group
 from curse_of_memory.models import GRU, LSTM, DiagonalRNN
 from curse_of_memory.models.deep_rnn import NORMS, deep_rnn
 from curse_of_memory.models.rg_lru import RGLRU
 from curse_of_memory.models.simple_gru import SimpleGRU
 
-PRECISIONS = ("float64", "float32")
 # How the stored eigenvalue arrays of a DiagonalRNN split into magnitude and angle.
 EIGENVALUE_GROUPS = {
     "exp": ("lambda magnitude", "lambda angle"),
@@ -119,14 +119,6 @@ def _batch_statistics(model, x, loss):
 
     (value, (residual, hidden)), grads = eqx.filter_value_and_grad(objective, has_aux=True)(model)
     return value, residual, hidden, jnp.stack([jnp.sum(jnp.abs(g) ** 2) for g in jax.tree_util.tree_leaves(grads)])
-
-
-def _cast(leaf: Any, precision: str) -> Any:
-    """A floating array leaf in the working precision (complex stays complex)."""
-    if not eqx.is_inexact_array(leaf):
-        return leaf
-    bits = 64 if precision == "float64" else 32
-    return leaf.astype(f"complex{2 * bits}" if jnp.iscomplexobj(leaf) else f"float{bits}")
 
 
 @dataclass(frozen=True)
@@ -226,7 +218,7 @@ def signal_propagation(
                 norm_twice=norm_twice,
             )
         with jax.enable_x64(precision == "float64"):
-            model = jax.tree_util.tree_map(lambda a: _cast(a, precision), model)
+            model = as_precision(model, precision)
             leaves = _label_leaves(model, groups)
             batches = []
             for b in range(n_batches):

@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from curse_of_memory.diagnostics.loss_slice import check_same_structure, check_steps, interpolate
+from curse_of_memory.diagnostics.precision import as_float64
 
 
 class Smoothness(NamedTuple):
@@ -90,7 +91,7 @@ def smoothness_vs_length(
     # The window's grid, with the centre itself (offset 0) first.
     offsets = np.concatenate([[0.0], np.linspace(-half_width, half_width, points)])
     with jax.enable_x64(True):
-        theta_a, theta_b = (jax.tree.map(lambda v: jnp.asarray(v, jnp.float64), t) for t in (theta_a, theta_b))
+        theta_a, theta_b = as_float64(theta_a), as_float64(theta_b)
         s = jnp.asarray(centers[:, None] + offsets[None, :])
         e, dy, d2y = (np.asarray(a) for a in _jets(simulate, theta_a, theta_b, s, jnp.float64(reference), int(lengths.max())))
     # Per-step terms of V (mean over coordinates) and its derivatives: (C, P, T).

@@ -5,8 +5,9 @@ Networks: an LSTM, a stable LSTM (the same LSTM projected after every step) or a
 orthogonal RNN (expRNN), each followed by a linear head. Training: Adam with the global
 gradient norm clipped to 0.25 ("clipped_adam"), a cosine-decaying (or constant) learning
 rate in place of the code's step decay, the paper's summed
-losses, `steps_per_epoch` minibatches per epoch; orbits recorded after every epoch by an
-`OrbitDiagram` hook inside the compiled loop, thinned to every k-th epoch.
+losses, `steps_per_epoch` minibatches per epoch; orbits recorded by an `OrbitDiagram` hook
+inside the compiled loop after every k-th epoch (epochs e with e mod k = k - 1, the official
+code's interval_orbit = k), and only then.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import equinox as eqx
 import jax
 import numpy as np
 
-from curse_of_memory.diagnostics import OrbitDiagram, orbit_spread, snapshots
+from curse_of_memory.diagnostics import OrbitDiagram, orbit_spread
 from curse_of_memory.experiments import checks
 from curse_of_memory.models import lstm, orthogonal_rnn, readout, stable_lstm_projection
 from curse_of_memory.training import SCHEDULES, train_ensemble
@@ -43,16 +44,18 @@ def validate_training(s, n_inputs_name: str = "orbit_inputs"):
     checks.require(isinstance(s["orbit_burn_in"], int) and 0 <= s["orbit_burn_in"] < s["orbit_steps"], "orbit_burn_in",
                    f"an integer in [0, orbit_steps) = [0, {s['orbit_steps']}) (the burn-in must be shorter than the run)",
                    s["orbit_burn_in"])
-    checks.require(s["orbit_every"] <= s["epochs"], "orbit_every", f"at most epochs ({s['epochs']})", s["orbit_every"])
+    checks.require(s["epochs"] % s["orbit_every"] == 0, "orbit_every", f"a divisor of epochs ({s['epochs']})",
+                   s["orbit_every"])
 
 
 def train_with_orbits(task, c, orbit: OrbitDiagram, d_in: int, d_out: int, progress):
-    """One ensemble (seeds x the learning rate) of model c["model"], orbits every epoch."""
+    """One ensemble (seeds x the learning rate) of model c["model"], orbits every c["orbit_every"] epochs."""
     init = partial(build_model, c["model"], d_in=d_in, d_hidden=c["d_hidden"], d_out=d_out)
     return train_ensemble(
         task, init, seeds=c["seeds"], learning_rates=[c["lr"]], steps=c["epochs"] * c["steps_per_epoch"],
         steps_per_epoch=c["steps_per_epoch"], schedule=c["schedule"], optimizer="clipped_adam",
         project=stable_lstm_projection if c["model"] == "slstm" else None, epoch_metrics=orbit,
+        metrics_every=c["orbit_every"],
         validation_batches=1, on_progress=lambda done, total: progress(0.9 * done / total),
     )
 
@@ -62,11 +65,10 @@ def member(models, i: int):
     return jax.tree.map(lambda a: a[i, 0] if eqx.is_array(a) else a, models)
 
 
-def snapshot_rows(c, seed_index: int, orbit_per_epoch: np.ndarray, initial_states, input_index: int, output: int = 0):
-    """Rows of the thinned orbit diagram of one run: per snapshot, the spread over all probes
-    and the kept trajectory of `output` for each of `initial_states` under input `input_index`.
-    orbit_per_epoch: (epochs, T_kept, n_initial, n_inputs, d_out)."""
-    snaps = snapshots(orbit_per_epoch, c["orbit_every"])
+def snapshot_rows(c, seed_index: int, snaps: np.ndarray, initial_states, input_index: int, output: int = 0):
+    """Rows of the orbit diagram of one run: per snapshot, the spread over all probes and the
+    kept trajectory of `output` for each of `initial_states` under input `input_index`.
+    snaps: (snapshots, T_kept, n_initial, n_inputs, d_out)."""
     rows = []
     for j, orbit in enumerate(snaps):
         spread = orbit_spread(orbit)

@@ -9,7 +9,7 @@ orthogonal RNN learns other dynamics.
 
 One unit per model (all seeds in one compiled ensemble). Orbits: 10 inputs
 linspace(pi/16, pi/8, 10) x 4 initial states (std 100), 1600 steps, burn-in 1200, after every
-epoch, thinned to every `orbit_every` epochs. The final model's steady state is measured on a
+`orbit_every`-th epoch. The final model's steady state is measured on a
 longer run (`steady_steps` after the same burn-in) for the period claim.
 """
 
@@ -101,7 +101,7 @@ def run_unit(c, progress):
         final = np.asarray(_orbits(steady, model))[..., 0]  # (steady_steps, n_initial, n_inputs)
         periods = dominant_period(final, axis=0)
         amplitude = np.ptp(final, axis=0)
-        spreads = orbit_spread(result.metrics["orbit"][i, 0])  # (epochs, n_inputs)
+        spreads = orbit_spread(result.metrics["orbit"][i, 0])  # (epochs, n_inputs): one spread per epoch
         rows.append({
             "kind": "run", "model": c["model"], "seed": seed, "lr": c["lr"], "d_hidden": c["d_hidden"],
             "final_loss": float(epoch_loss[i, 0, -1]), "epoch_loss": epoch_loss[i, 0].tolist(),
@@ -139,7 +139,7 @@ def claims(rows, s):
     if "slstm" in s["models"]:
         spread = column(select(rows, kind="run", model="slstm"), "max_spread")
         worst = float(np.max(spread)) if spread.size and np.all(np.isfinite(spread)) else float("nan")
-        out.append(at_most("sLSTM: orbit a single point at every epoch (largest spread over probes of one input)",
+        out.append(at_most("sLSTM: orbit a single point at every snapshot (largest spread over probes of one input)",
                            worst, s["single_point_tol"]))
     if {"lstm", "slstm"} <= set(s["models"]):
         loss = {m: column(select(rows, kind="run", model=m), "final_loss") for m in ("lstm", "slstm")}

@@ -9,8 +9,8 @@ per input, so it forgets the first symbol, and the orthogonal RNN keeps norms in
 part but not necessarily information.
 
 One unit per model (all seeds in one compiled ensemble). Orbits of the 4 logits: the 6
-one-hot inputs x 10 initial states (std 100), 800 steps, burn-in 400, after every epoch,
-thinned to every `orbit_every` epochs. Attractors are counted on the final snapshot.
+one-hot inputs x 10 initial states (std 100), 800 steps, burn-in 400, after every
+`orbit_every`-th epoch. Attractors are counted on the final snapshot.
 """
 
 from __future__ import annotations

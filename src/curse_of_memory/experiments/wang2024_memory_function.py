@@ -16,7 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from curse_of_memory.diagnostics.memory_function import as_float64, memory_function
+from curse_of_memory.diagnostics.memory_function import memory_function
+from curse_of_memory.diagnostics.precision import as_float64
 from curse_of_memory.experiments import checks
 from curse_of_memory.experiments.claims import at_least, at_most
 from curse_of_memory.experiments.experiment import Claim, Experiment

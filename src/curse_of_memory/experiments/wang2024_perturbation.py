@@ -22,6 +22,7 @@ import numpy as np
 
 from curse_of_memory.diagnostics.approximation import fixed_grid_fit
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
+from curse_of_memory.diagnostics.precision import as_float64
 from curse_of_memory.experiments import checks
 from curse_of_memory.experiments.experiment import Claim, Experiment
 from curse_of_memory.experiments.plotting import colors, new_figure, save
@@ -160,7 +161,7 @@ def run_unit(c, progress):
     with jax.enable_x64(True):
         if model is None:  # the ill-conditioned least-squares coefficients need float64 storage
             model, info = grid_model(c, task.target)
-        model = jax.tree.map(lambda v: jnp.asarray(v, jnp.float64) if eqx.is_inexact_array(v) else v, model)
+        model = as_float64(model)
         target = jnp.asarray(np.asarray(task.target, np.float64))
         curve = perturbation_error(
             model, _l1_error(target), betas(c), key=jax.random.PRNGKey(c["seed"] + 17), draws=c["draws"], norm=c["norm"]

@@ -34,8 +34,10 @@ class EnsembleResult(NamedTuple):
     final_loss: (S, L) mean training loss of the last epoch: what the paper's figures plot.
     validation_loss: (S, L) mean loss on `validation_batches` fresh batches.
     diverged: (S, L) whether the loss ever became NaN or infinite.
-    metrics: dict of (S, L, E, ...) arrays recorded at the end of every epoch: the gradient
-        norm of the last step, the parameter norm, and whatever `epoch_metrics` returns.
+    metrics: dict of arrays recorded at the end of epochs: "grad_norm" (of the last step)
+        and "param_norm", (S, L, E), after every epoch; whatever `epoch_metrics` returns,
+        (S, L, E // metrics_every, ...), after epochs e with e mod metrics_every =
+        metrics_every - 1 (0-based).
     models: the final models, stacked with leading (S, L) axes.
     opt_state: the final optax Adam state, stacked likewise.
     """
@@ -67,6 +69,7 @@ def train_ensemble(
     optimizer: str = "adam",
     project: Callable[[eqx.Module], eqx.Module] | None = None,
     epoch_metrics: Callable[[eqx.Module, Any, Array], dict[str, Array]] | None = None,
+    metrics_every: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> EnsembleResult:
     """Train len(seeds) x len(learning_rates) models on `task`.
@@ -84,11 +87,13 @@ def train_ensemble(
             then scales the update.
         project: model -> model applied after every update (e.g. a stability projection);
             a module-level function, so that repeated calls reuse the compilation.
-        epoch_metrics: (model, adam_state, current_lr) -> dict of arrays, recorded per epoch.
+        epoch_metrics: (model, adam_state, current_lr) -> dict of arrays, recorded every
+            `metrics_every` epochs (a hook that runs the model for long, like an orbit
+            diagram, is then neither computed nor stored at the epochs in between).
         on_progress: called with (steps_done, steps) as chunks of epochs finish.
     """
     for name, value in (("steps", steps), ("steps_per_epoch", steps_per_epoch),
-                        ("validation_batches", validation_batches)):
+                        ("validation_batches", validation_batches), ("metrics_every", metrics_every)):
         _check_positive(name, value)
     for lr in learning_rates:
         _check_positive("every learning rate", lr)
@@ -101,6 +106,8 @@ def train_ensemble(
     seeds = np.asarray(seeds, dtype=np.int64)
     lrs = jnp.asarray(learning_rates, dtype=jnp.float32)
     n_seeds, n_lrs, n_epochs = len(seeds), len(lrs), steps // steps_per_epoch
+    if n_epochs % metrics_every:
+        raise ValueError(f"the number of epochs ({n_epochs}) must be a multiple of metrics_every ({metrics_every})")
 
     models = eqx.filter_vmap(init_model)(jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds]))
     params, static = eqx.partition(models, eqx.is_inexact_array)
@@ -108,9 +115,9 @@ def train_ensemble(
     opt_state = jax.vmap(jax.vmap(OPTIMIZERS[optimizer].init))(params)
     data_keys = jnp.stack([jax.random.PRNGKey(int(s) + TRAIN_DATA_SEED_OFFSET) for s in seeds])
     val_keys = jnp.stack([jax.random.PRNGKey(int(s) + VALIDATION_SEED_OFFSET) for s in seeds])
-    protocol = _Protocol(steps, steps_per_epoch, schedule, optimizer, project, epoch_metrics)
+    protocol = _Protocol(steps, steps_per_epoch, schedule, optimizer, project, epoch_metrics, metrics_every)
 
-    chunk = _chunk_size(n_epochs)
+    chunk = metrics_every * _chunk_size(n_epochs // metrics_every)
     losses, metric_chunks = [], []
     for first in range(0, n_epochs, chunk):
         params, opt_state, loss, metrics = _run_epochs(
@@ -121,7 +128,7 @@ def train_ensemble(
         if on_progress is not None:
             on_progress((first + chunk) * steps_per_epoch, steps)
 
-    # Chunks are (epochs, S, L, ...): put the epoch axis after the member axes.
+    # Chunks are (epochs or snapshots, S, L, ...): put that axis after the member axes.
     epoch_loss = np.moveaxis(np.concatenate(losses), 0, -1)
     metrics = {
         k: np.moveaxis(np.concatenate([m[k] for m in metric_chunks]), 0, 2) for k in metric_chunks[0]
@@ -157,6 +164,7 @@ class _Protocol(NamedTuple):
     optimizer: str
     project: Callable | None
     epoch_metrics: Callable | None
+    metrics_every: int
 
 
 def _seed_epoch(params, opt_state, static, task, data_key, lrs, epoch, protocol):
@@ -186,21 +194,27 @@ def _seed_epoch(params, opt_state, static, task, data_key, lrs, epoch, protocol)
         step, (params, opt_state), jnp.arange(protocol.steps_per_epoch)
     )
 
-    def record(p, s, lr, grad_norm):
-        end = (epoch + 1) * protocol.steps_per_epoch
-        out = {"grad_norm": grad_norm, "param_norm": optax.tree.norm(p)}
-        if protocol.epoch_metrics is not None:
-            lr_t = learning_rate_at(protocol.schedule, end, lr, protocol.steps)
-            out.update(protocol.epoch_metrics(eqx.combine(p, static), s, lr_t))
-        return out
-
-    metrics = jax.vmap(record)(params, opt_state, lrs, grad_norms[-1])
+    metrics = {"grad_norm": grad_norms[-1], "param_norm": jax.vmap(optax.tree.norm)(params)}
     return params, opt_state, jnp.mean(losses, axis=0), metrics
+
+
+def _hook_metrics(params, opt_state, static, lrs, epoch, protocol):
+    """`protocol.epoch_metrics` at the end of `epoch` for the members of one seed ((L,) leading)."""
+    end = (epoch + 1) * protocol.steps_per_epoch
+
+    def record(p, s, lr):
+        lr_t = learning_rate_at(protocol.schedule, end, lr, protocol.steps)
+        return protocol.epoch_metrics(eqx.combine(p, static), s, lr_t)
+
+    return jax.vmap(record)(params, opt_state, lrs)
 
 
 @eqx.filter_jit
 def _run_epochs(params, opt_state, static, task, data_keys, lrs, first_epoch, n_epochs, protocol):
-    """`n_epochs` epochs of every member; seeds on axis 0, learning rates on axis 1."""
+    """`n_epochs` epochs of every member (a multiple of `protocol.metrics_every`); seeds on
+    axis 0, learning rates on axis 1. Returns per-epoch losses (n_epochs, S, L) and metrics,
+    the hook's per snapshot (n_epochs // metrics_every, S, L, ...)."""
+    every = protocol.metrics_every
 
     def epoch_body(carry, epoch):
         params, opt_state = carry
@@ -209,10 +223,21 @@ def _run_epochs(params, opt_state, static, task, data_keys, lrs, first_epoch, n_
         )(params, opt_state, static, task, data_keys, lrs, epoch, protocol)
         return (params, opt_state), (loss, metrics)
 
+    def snapshot_body(carry, first):
+        (params, opt_state), (loss, metrics) = jax.lax.scan(epoch_body, carry, first + jnp.arange(every))
+        if protocol.epoch_metrics is not None:
+            metrics["hook"] = jax.vmap(_hook_metrics, in_axes=(0, 0, None, None, None, None))(
+                params, opt_state, static, lrs, first + every - 1, protocol
+            )
+        return (params, opt_state), (loss, metrics)
+
     (params, opt_state), (loss, metrics) = jax.lax.scan(
-        epoch_body, (params, opt_state), first_epoch + jnp.arange(n_epochs)
+        snapshot_body, (params, opt_state), first_epoch + every * jnp.arange(n_epochs // every)
     )
-    return params, opt_state, loss, metrics
+    # (snapshots, every, ...) -> (epochs, ...) for the per-epoch records; the hook's stay per snapshot.
+    hook = metrics.pop("hook", {})
+    per_epoch = jax.tree.map(lambda a: a.reshape(-1, *a.shape[2:]), (loss, metrics))
+    return params, opt_state, per_epoch[0], {**per_epoch[1], **hook}
 
 
 def _chunk_size(n_epochs: int, target_chunks: int = 20) -> int:
