@@ -80,7 +80,8 @@ def v_numpy(s, n):
 
 def test_smoothness_derivatives_match_finite_differences():
     W = chaotic_weight_hh()
-    sm = smoothness_vs_length(chaotic_lstm_outputs, jnp.zeros_like(W), W, [0.6, 1.05], [8, 15], half_width=0.0, points=1)
+    sm = smoothness_vs_length(chaotic_lstm_outputs, jnp.zeros_like(W), W, [0.6, 1.05], [8, 15], half_width=0.0,
+                              points=1)
     eps = 1e-5
     for i, s0 in enumerate([0.6, 1.05]):
         for j, n in enumerate([8, 15]):

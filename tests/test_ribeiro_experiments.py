@@ -42,7 +42,8 @@ def test_chaotic_claims_fail_on_wrong_rows(chaotic):
     shifted = [dict(r, loss=r["loss"] + 1e-3) if r["kind"] == "slice" else r for r in rows]
     assert any(c.startswith("V(1) = 0") for c in failed(shifted))
     rng = np.random.default_rng(0)
-    noisy = [dict(r, loss=r["loss"] * (1 + 0.1 * rng.random())) if r["kind"] == "slice" and r["attractor"] == "fixed point" else r for r in rows]
+    noisy = [dict(r, loss=r["loss"] * (1 + 0.1 * rng.random()))
+             if r["kind"] == "slice" and r["attractor"] == "fixed point" else r for r in rows]
     assert any(c.startswith("cost flat") for c in failed(noisy))
     smooth = [dict(r, loss=r["s"]) if r["kind"] == "slice" else r for r in rows]
     assert any(c.startswith("cost jagged") for c in failed(smooth))
@@ -76,6 +77,8 @@ def test_bad_settings_are_reported():
         SINE.settings("quick", overrides={"orbit_burn_in": 1600})
     with pytest.raises(ConfigError, match="models"):
         SYMBOL.settings("quick", overrides={"models": ["gru"]})
+    with pytest.raises(ConfigError, match="orbit_every.*divisor of epochs"):
+        SYMBOL.settings("quick", overrides={"orbit_every": 7})
 
 
 TOY_SINE = {"d_hidden": 4, "epochs": 4, "orbit_every": 2, "T": 20, "n_sequences": 10, "batch_size": 5,
@@ -91,7 +94,8 @@ def test_sine_end_to_end_keeps_a_diverged_run(tmp_path):
     assert run["diverged"] and len(run["epoch_loss"]) == 4
     assert any(c.claim.startswith("diverged runs") for c in outcome.claims)
     assert not next(c for c in outcome.claims if c.claim.startswith("sLSTM")).passed
-    assert len([r for r in rows if r["kind"] == "snapshot"]) == 2 and len([r for r in rows if r["kind"] == "steady"]) == 40
+    assert (len([r for r in rows if r["kind"] == "snapshot"]) == 2
+            and len([r for r in rows if r["kind"] == "steady"]) == 40)
 
 
 def sine_rows(period_error, slstm_spread, lstm_loss=0.01):
@@ -113,7 +117,8 @@ def test_sine_claims_follow_the_rows():
 
 def symbol_rows(lstm_acc, slstm_acc, lstm_attractors):
     return [{"kind": "run", "model": m, "seed": 2, "validation_accuracy": acc, "attractors": att, "diverged": False}
-            for m, acc, att in (("lstm", lstm_acc, lstm_attractors), ("slstm", slstm_acc, [1] * 6), ("ornn", 0.3, [10] * 6))]
+            for m, acc, att in (("lstm", lstm_acc, lstm_attractors), ("slstm", slstm_acc, [1] * 6),
+                                ("ornn", 0.3, [10] * 6))]
 
 
 def test_symbol_claims_follow_the_rows():
@@ -125,8 +130,8 @@ def test_symbol_claims_follow_the_rows():
 
 def test_symbol_end_to_end_at_toy_scale(tmp_path):
     s = SYMBOL.settings("quick", overrides={"d_hidden": 4, "epochs": 2, "orbit_every": 1, "T": 60, "n_train": 40,
-                                            "n_validation": 40, "batch_size": 10, "orbit_steps": 30, "orbit_burn_in": 20,
-                                            "orbit_initial": 3, "models": ["lstm"]})
+                                            "n_validation": 40, "batch_size": 10, "orbit_steps": 30,
+                                            "orbit_burn_in": 20, "orbit_initial": 3, "models": ["lstm"]})
     outcome = reproduce(SYMBOL, s, tmp_path)
     rows = read_rows(tmp_path / SYMBOL.id / "results.parquet")
     run = next(r for r in rows if r["kind"] == "run")

@@ -70,8 +70,11 @@ def test_orthogonal_rnn_sequence_matches_loop(x64, rng):
         h = np.sign(z) * np.maximum(np.abs(z) + b, 0)
         ref.append(h)
     np.testing.assert_allclose(np.asarray(run(cell, x, jnp.asarray(h0))), np.array(ref), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(np.asarray(eqx.filter_jit(lambda m, h, x: m.step(h, x))(cell, jnp.asarray(h0), jnp.asarray(x[0]))), ref[0], rtol=1e-10)
-    np.testing.assert_array_equal(np.asarray(modrelu(jnp.array([-2.0, 0.5, 3.0]), jnp.array([-1.0, -1.0, 0.5]))), [-1.0, 0.0, 3.5])
+    np.testing.assert_allclose(np.asarray(eqx.filter_jit(lambda m, h, x: m.step(h, x))(cell, jnp.asarray(h0),
+                                                                                    jnp.asarray(x[0]))),
+                               ref[0], rtol=1e-10)
+    np.testing.assert_array_equal(np.asarray(modrelu(jnp.array([-2.0, 0.5, 3.0]), jnp.array([-1.0, -1.0, 0.5]))),
+                                  [-1.0, 0.0, 3.5])
 
 
 def test_orthogonal_rnn_initialization_scales():
@@ -97,7 +100,8 @@ def test_stable_lstm_projection_sets_column_norms():
         np.testing.assert_allclose(got, want, rtol=1e-6)
     np.testing.assert_allclose(column_l1(projected.weight_ih[H:2 * H]), FORGET_INPUT_COLUMN_NORM, rtol=1e-6)
     for block in (0, 2, 3):  # the other input blocks and the biases are untouched
-        np.testing.assert_array_equal(projected.weight_ih[block * H:(block + 1) * H], cell.weight_ih[block * H:(block + 1) * H])
+        np.testing.assert_array_equal(projected.weight_ih[block * H:(block + 1) * H],
+                                      cell.weight_ih[block * H:(block + 1) * H])
     np.testing.assert_array_equal(projected.bias_ih, cell.bias_ih)
     # Directions are kept: each column is a positive multiple of the original.
     ratio = np.asarray(projected.weight_hh[H:2 * H]) / np.asarray(cell.weight_hh[H:2 * H])
@@ -118,7 +122,8 @@ def test_stable_lstm_is_contractive_under_a_constant_input():
 
 
 def test_readout_matches_cell_and_head(x64, rng):
-    for cell in (lstm(jax.random.PRNGKey(9), 2, 4), orthogonal_rnn(jax.random.PRNGKey(10), 2, 4), tanh_rnn(jax.random.PRNGKey(11), 2, 4)):
+    for cell in (lstm(jax.random.PRNGKey(9), 2, 4), orthogonal_rnn(jax.random.PRNGKey(10), 2, 4),
+                 tanh_rnn(jax.random.PRNGKey(11), 2, 4)):
         model = readout(jax.random.PRNGKey(12), cell, 3)
         x = jnp.asarray(rng.normal(size=(10, 2)))
         states = run(cell, x)

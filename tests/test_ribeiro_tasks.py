@@ -24,7 +24,8 @@ def test_sine_loss_is_the_summed_squared_error():
     task = sine_generator(n_sequences=5, T=30, batch_size=2)
     model = lambda x: 0.5 * jnp.sin(x * 3.0)  # noqa: E731  any map (T, 1) -> (T, 1)
     batch = jnp.array([4, 1])
-    want = sum(np.sum((0.5 * np.sin(np.asarray(task.inputs[b]) * 3.0) - np.asarray(task.targets[b])) ** 2) for b in (4, 1))
+    want = sum(np.sum((0.5 * np.sin(np.asarray(task.inputs[b]) * 3.0) - np.asarray(task.targets[b])) ** 2)
+               for b in (4, 1))
     np.testing.assert_allclose(float(jax.jit(lambda b: task.loss(model, b))(batch)), want, rtol=1e-5)
     zero = float(jax.jit(lambda b: task.loss(jnp.zeros_like, b))(jnp.arange(2)))
     assert 0.4 < zero / (2 * 30) < 0.6  # the trivial predictor: ~1/2 per element

@@ -93,7 +93,8 @@ def smoothness_vs_length(
     with jax.enable_x64(True):
         theta_a, theta_b = as_float64(theta_a), as_float64(theta_b)
         s = jnp.asarray(centers[:, None] + offsets[None, :])
-        e, dy, d2y = (np.asarray(a) for a in _jets(simulate, theta_a, theta_b, s, jnp.float64(reference), int(lengths.max())))
+        e, dy, d2y = (np.asarray(a) for a in _jets(simulate, theta_a, theta_b, s, jnp.float64(reference),
+                                                   int(lengths.max())))
     # Per-step terms of V (mean over coordinates) and its derivatives: (C, P, T).
     axes = tuple(range(3, e.ndim))
     v1 = np.mean(2 * e * dy, axis=axes)

@@ -71,7 +71,8 @@ def validate(s):
     checks.require(s["burn_in"] < s["n_steps"], "burn_in", f"smaller than n_steps ({s['n_steps']})", s["burn_in"])
     checks.require(s["attractor_burn_in"] < s["attractor_steps"], "attractor_burn_in",
                    f"smaller than attractor_steps ({s['attractor_steps']})", s["attractor_burn_in"])
-    checks.require(s["n_steps"] - s["burn_in"] >= 2, "n_steps - burn_in", "at least 2 (to detect periods)", s["n_steps"] - s["burn_in"])
+    checks.require(s["n_steps"] - s["burn_in"] >= 2, "n_steps - burn_in", "at least 2 (to detect periods)",
+                   s["n_steps"] - s["burn_in"])
     checks.require(s["s_min"] < s["s_max"], "s_min", f"smaller than s_max ({s['s_max']})", s["s_min"])
     checks.positive_number("period_tol", s["period_tol"])
     checks.require(isinstance(s["chaos_threshold"], (int, float)), "chaos_threshold", "a number", s["chaos_threshold"])
@@ -95,7 +96,8 @@ def largest_exponents(s_values, burn_in, steps):
     with jax.enable_x64(True):
         W = chaotic_weight_hh(jnp.float64)
         x0 = jnp.full(4, INITIAL_STATE, jnp.float64)
-        fn = jax.jit(jax.vmap(lambda s: largest_lyapunov_exponent(chaotic_lstm_map(s * W), x0, burn_in=burn_in, steps=steps)))
+        fn = jax.jit(jax.vmap(lambda s: largest_lyapunov_exponent(chaotic_lstm_map(s * W), x0, burn_in=burn_in,
+                                                                  steps=steps)))
         return np.asarray(fn(jnp.asarray(s_values, jnp.float64)))
 
 
@@ -107,10 +109,10 @@ def _slice_rows(c, progress):
     periods = detect_period(sl.steady, max_period=c["max_period"], tol=c["period_tol"])
     lam = largest_exponents(sl.s, c["lyapunov_burn_in"], c["lyapunov_steps"])
     return [
-        {"kind": "slice", "s": float(s), "loss": float(v), "period": int(p), "lambda1": float(l),
-         "attractor": attractor_kind(int(p), float(l), chaos_threshold=c["chaos_threshold"]),
+        {"kind": "slice", "s": float(s), "loss": float(v), "period": int(p), "lambda1": float(lam1),
+         "attractor": attractor_kind(int(p), float(lam1), chaos_threshold=c["chaos_threshold"]),
          "is_reference": i == sl.reference_index, "steady_h1": sl.steady[i, :, 0].tolist()}
-        for i, (s, v, p, l) in enumerate(zip(sl.s, sl.loss, periods, lam))
+        for i, (s, v, p, lam1) in enumerate(zip(sl.s, sl.loss, periods, lam))
     ]
 
 
@@ -139,7 +141,8 @@ def _point_rows(c):
             F = chaotic_lstm_map(s * W)
             trajectory = np.asarray(_run(F, x0, c["attractor_steps"]))[c["attractor_burn_in"]:]
             period = int(detect_period(trajectory, max_period=c["max_period"], tol=c["period_tol"]))
-            spectrum = np.asarray(jax.jit(lambda x: lyapunov_spectrum(F, x, burn_in=c["lyapunov_burn_in"], steps=c["spectrum_steps"]))(x0))
+            spectrum = np.asarray(jax.jit(lambda x: lyapunov_spectrum(F, x, burn_in=c["lyapunov_burn_in"],
+                                                                      steps=c["spectrum_steps"]))(x0))
             starts = jnp.concatenate([jax.random.normal(k, (c["newton_starts"] - 1, 4)), jnp.asarray(trajectory[-1:])])
             fps = fixed_points(F, starts)
             rows.append({
@@ -148,7 +151,8 @@ def _point_rows(c):
                 "lyapunov": spectrum.tolist(), "origin_exponent": origin_exponent(s),
                 "fixed_points": len(fps.points), "stable_fixed_points": int(np.sum(fps.stable)),
             })
-    attractor = np.asarray(chaotic_lstm_outputs(chaotic_weight_hh(jnp.float32), c["attractor_steps"]))[c["attractor_burn_in"]:]
+    attractor = np.asarray(chaotic_lstm_outputs(chaotic_weight_hh(jnp.float32),
+                                                c["attractor_steps"]))[c["attractor_burn_in"]:]
     rows.append({"kind": "attractor", "s": 1.0, "h1": attractor[:, 0].tolist(), "h2": attractor[:, 1].tolist()})
     return rows
 
@@ -169,14 +173,15 @@ def claims(rows, s):
     grid = sorted(select(rows, kind="slice"), key=lambda r: r["s"])
     loss = column(grid, "loss")
     reference = [r["loss"] for r in grid if r["is_reference"]]
-    out.append(Claim("V(1) = 0 exactly (reference in the same batch)", "0", fmt(reference[0]) if reference else "missing",
-                     bool(reference and reference[0] == 0.0)))
+    out.append(Claim("V(1) = 0 exactly (reference in the same batch)", "0",
+                     fmt(reference[0]) if reference else "missing", bool(reference and reference[0] == 0.0)))
     for row in sorted(select(rows, kind="point"), key=lambda r: r["s"]):
         measured = f"{row['attractor']} (period {row['period']}, lambda_1 = {row['lyapunov'][0]:.3f})"
         out.append(Claim(f"attractor from (0.5, 0.5) at s = {row['s']}", row["expected"], measured,
                          row["attractor"] == row["expected"]))
         if row["expected"] == "chaotic":
-            out.append(at_least(f"largest Lyapunov exponent at s = {row['s']}", row["lyapunov"][0], s["chaos_threshold"]))
+            out.append(at_least(f"largest Lyapunov exponent at s = {row['s']}", row["lyapunov"][0],
+                                s["chaos_threshold"]))
         if row["expected"] == "fixed point":
             out.append(close(f"lambda_1 at s = {row['s']} vs log rho((s/4) W_hg + I/2) at the origin",
                              row["lyapunov"][0], row["origin_exponent"], 0.01))

@@ -20,6 +20,8 @@ import numpy as np
 
 from curse_of_memory.diagnostics import OrbitDiagram, orbit_spread
 from curse_of_memory.experiments import checks
+from curse_of_memory.experiments.plotting import new_figure
+from curse_of_memory.experiments.table import select
 from curse_of_memory.models import lstm, orthogonal_rnn, readout, stable_lstm_projection
 from curse_of_memory.training import SCHEDULES, train_ensemble
 
@@ -42,7 +44,8 @@ def validate_training(s, n_inputs_name: str = "orbit_inputs"):
     checks.one_of("schedule", s["schedule"], SCHEDULES)
     checks.one_of("models", s["models"], MODELS)
     checks.require(isinstance(s["orbit_burn_in"], int) and 0 <= s["orbit_burn_in"] < s["orbit_steps"], "orbit_burn_in",
-                   f"an integer in [0, orbit_steps) = [0, {s['orbit_steps']}) (the burn-in must be shorter than the run)",
+                   f"an integer in [0, orbit_steps) = [0, {s['orbit_steps']}) "
+                   "(the burn-in must be shorter than the run)",
                    s["orbit_burn_in"])
     checks.require(s["epochs"] % s["orbit_every"] == 0, "orbit_every", f"a divisor of epochs ({s['epochs']})",
                    s["orbit_every"])
@@ -79,3 +82,46 @@ def snapshot_rows(c, seed_index: int, snaps: np.ndarray, initial_states, input_i
                 "input_index": int(input_index), "trace": orbit[:, k, input_index, output].astype(float).tolist(),
             })
     return rows
+
+
+def orbit_panels(fig, axes_row, snaps, every, title, ylabel="output"):
+    """1-D (snapshot, x_t) and 2-D (snapshot, x_t, x_{t+1} - x_t) orbit diagrams."""
+    one, two = axes_row
+    if not snaps:
+        return
+    from matplotlib import colormaps
+
+    hsv = colormaps["hsv"]
+    n = max(r["snapshot"] for r in snaps) + 1
+    spec = two.get_subplotspec()
+    two.remove()
+    two = fig.add_subplot(spec, projection="3d")
+    for r in snaps:
+        x = np.asarray(r["trace"])
+        color = hsv(r["snapshot"] / max(n, 1))
+        one.scatter(np.full(x.shape, r["snapshot"]), x, s=0.5, color=color, alpha=0.4)
+        two.scatter(np.full(x.shape[0] - 1, r["snapshot"]), x[:-1], np.diff(x), s=1, color=color, alpha=0.4)
+    one.set(xlabel=f"snapshot (every {every} epochs)", ylabel=ylabel, title=f"{title}: 1-D orbit diagram")
+    two.set(xlabel="snapshot", ylabel="x_t", zlabel="x_t+1 - x_t", title=f"{title}: 2-D")
+
+
+def orbit_figure(rows, s, input_label: str, ylabel: str):
+    """The studies' figure: a row per model with its 1-D and 2-D orbit diagrams (seed s["seed"],
+    input s["plot_input"]); the last column is left free for the training losses and a
+    study's own panel. Returns (figure, loss axes, panel axes, models drawn)."""
+    models = [m for m in MODELS if m in s["models"]]
+    fig, ax = new_figure(max(len(models), 2), 3, width=4.4)
+    for m, axes_row in zip(models, ax):
+        snaps = select(rows, kind="snapshot", model=m, seed=s["seed"])
+        orbit_panels(fig, axes_row[:2], snaps, s["orbit_every"], f"{LABELS[m]} ({input_label})", ylabel)
+    for extra in [*ax[2:, 2], *ax[len(models):, :2].ravel()]:
+        extra.axis("off")
+    return fig, ax[0][2], ax[1][2], models
+
+
+def plot_losses(ax, rows, models, label):
+    """Every run's epoch loss, labelled by label(run row)."""
+    for m in models:
+        for r in select(rows, kind="run", model=m):
+            ax.plot(np.arange(1, len(r["epoch_loss"]) + 1), r["epoch_loss"], color=COLORS[m], lw=0.8, label=label(r))
+    ax.set(xlabel="epoch", title="training loss")

@@ -22,12 +22,14 @@ from curse_of_memory.diagnostics import OrbitDiagram, dominant_period, orbit_spr
 from curse_of_memory.experiments import checks
 from curse_of_memory.experiments.claims import at_most, fmt
 from curse_of_memory.experiments.experiment import Claim, Experiment
-from curse_of_memory.experiments.plotting import new_figure, save
+from curse_of_memory.experiments.plotting import save
 from curse_of_memory.experiments.ribeiro2020_orbits import (
     COLORS,
     LABELS,
     MODELS,
     member,
+    orbit_figure,
+    plot_losses,
     snapshot_rows,
     train_with_orbits,
     validate_training,
@@ -53,9 +55,9 @@ COMMON = {
     "single_point_tol": 1e-3,
 }
 PROFILES = {
-    # Reduced to about 3 minutes on 2 shared cores: shorter sequences and orbit runs, few epochs.
-    "quick": {**COMMON, "d_hidden": 32, "T": 100, "epochs": 150, "orbit_every": 5, "seeds": 1, "orbit_steps": 400,
-              "orbit_burn_in": 300, "steady_steps": 512},
+    # The paper's data and orbit probes; H = 64 units for 300 epochs instead of 200 for 10000
+    # (about 3.5 minutes on 2 cores; the LSTM's bifurcation happens around epoch 100).
+    "quick": {**COMMON, "d_hidden": 64, "epochs": 300, "orbit_every": 10, "seeds": 1},
     "full": {**COMMON, "d_hidden": 200, "epochs": 10000, "orbit_every": 50, "seeds": 1},
 }
 
@@ -64,7 +66,8 @@ def validate(s):
     validate_training(s)
     for name in ("n_sequences", "T", "batch_size", "orbit_inputs", "steady_steps"):
         checks.positive_int(name, s[name])
-    checks.require(s["batch_size"] <= s["n_sequences"], "batch_size", f"at most n_sequences ({s['n_sequences']})", s["batch_size"])
+    checks.require(s["batch_size"] <= s["n_sequences"], "batch_size", f"at most n_sequences ({s['n_sequences']})",
+                   s["batch_size"])
     checks.require(isinstance(s["plot_input"], int) and 0 <= s["plot_input"] < s["orbit_inputs"], "plot_input",
                    f"an index in [0, {s['orbit_inputs']})", s["plot_input"])
     checks.positive_number("period_rtol", s["period_rtol"])
@@ -131,7 +134,8 @@ def claims(rows, s):
     if "lstm" in s["models"]:
         err = relative_period_errors(rows, "lstm")
         amp = column(select(rows, kind="steady", model="lstm"), "amplitude")
-        out.append(Claim("trained LSTM: steady state under a constant input oscillates with dominant period 2 pi / omega "
+        out.append(Claim("trained LSTM: steady state under a constant input oscillates with dominant period "
+                         "2 pi / omega "
                          f"(median relative error over {len(err)} probes)", f"<= {s['period_rtol']:.0%}",
                          f"{fmt(float(np.median(err)))} (worst {fmt(float(np.max(err)))}; median amplitude "
                          f"{fmt(float(np.median(amp))) if amp.size else 'nan'})",
@@ -154,54 +158,24 @@ def claims(rows, s):
     return out
 
 
-def orbit_panels(fig, axes_row, snaps, every, title, ylabel="output"):
-    """1-D (snapshot, x_t) and 2-D (snapshot, x_t, x_{t+1} - x_t) orbit diagrams."""
-    one, two = axes_row
-    if not snaps:
-        return
-    from matplotlib import colormaps
-
-    hsv = colormaps["hsv"]
-    n = max(r["snapshot"] for r in snaps) + 1
-    spec = two.get_subplotspec()
-    two.remove()
-    two = fig.add_subplot(spec, projection="3d")
-    for r in snaps:
-        x = np.asarray(r["trace"])
-        color = hsv(r["snapshot"] / max(n, 1))
-        one.scatter(np.full(x.shape, r["snapshot"]), x, s=0.3, color=color, alpha=0.3)
-        two.scatter(np.full(x.shape[0] - 1, r["snapshot"]), x[:-1], np.diff(x), s=0.3, color=color, alpha=0.15)
-    one.set(xlabel=f"snapshot (every {every} epochs)", ylabel=ylabel, title=f"{title}: 1-D orbit diagram")
-    two.set(xlabel="snapshot", ylabel="x_t", zlabel="x_t+1 - x_t", title=f"{title}: 2-D")
-
-
 def figure(rows, s, path):
-    models = [m for m in MODELS if m in s["models"]]
-    fig, ax = new_figure(max(len(models), 2), 3, width=4.4)
-    for m, axes_row in zip(models, ax):
-        seed = s["seed"]
-        snaps = select(rows, kind="snapshot", model=m, seed=seed)
-        omega = np.linspace(np.pi / 16, np.pi / 8, s["orbit_inputs"])[s["plot_input"]]
-        orbit_panels(fig, axes_row[:2], snaps, s["orbit_every"], f"{LABELS[m]} (omega = {omega:.3f})")
-    loss_ax, period_ax = ax[0][2], ax[1][2]
+    omega = np.linspace(np.pi / 16, np.pi / 8, s["orbit_inputs"])[s["plot_input"]]
+    fig, loss_ax, period_ax, models = orbit_figure(rows, s, f"omega = {omega:.3f}", "output")
+    plot_losses(loss_ax, rows, models, lambda r: LABELS[r["model"]])
+    loss_ax.axhline(0.5, color="grey", ls="--", lw=0.8, label="zero predictor")
+    loss_ax.set(yscale="log", ylabel="training loss (mean squared error)")
+    loss_ax.legend(fontsize=7)
     for m in models:
-        for r in select(rows, kind="run", model=m):
-            loss_ax.plot(np.arange(1, len(r["epoch_loss"]) + 1), r["epoch_loss"], color=COLORS[m], label=LABELS[m], lw=0.8)
         steady = select(rows, kind="steady", model=m)
         if steady:
             period = column(steady, "period")
             period_ax.plot(column(steady, "omega"), np.where(np.isfinite(period), period, np.nan), "o", ms=3,
                            color=COLORS[m], label=LABELS[m])
-    loss_ax.axhline(0.5, color="grey", ls="--", lw=0.8, label="zero predictor")
-    loss_ax.set(yscale="log", xlabel="epoch", ylabel="training loss (mean squared error)", title="training loss")
-    loss_ax.legend(fontsize=7)
     w = np.linspace(np.pi / 16, np.pi / 8, 100)
     period_ax.plot(w, 2 * np.pi / w, color="k", lw=0.8, label="2 pi / omega")
     period_ax.set(xlabel="omega (constant input)", ylabel="dominant period (steps)",
                   title="steady-state period (fixed points omitted)")
     period_ax.legend(fontsize=7)
-    for extra in [*ax[2:, 2], *ax[len(models):, :2].ravel()]:
-        extra.axis("off")
     save(fig, path)
 
 
@@ -212,7 +186,7 @@ EXPERIMENT = Experiment(
     description="Sine generator: the LSTM learns a periodic attractor whose period follows the constant input; "
     "the stable LSTM stays at one fixed point and cannot; orbit diagrams over training for LSTM, sLSTM and oRNN.",
     profiles=PROFILES,
-    minutes={"quick": 10, "full": 1500},
+    minutes={"quick": 4, "full": 510},
     units=units,
     run_unit=run_unit,
     claims=claims,
@@ -220,11 +194,18 @@ EXPERIMENT = Experiment(
     validate=validate,
     default_seed=2,
     notes="Protocol of the official code (Adam 1e-3, global gradient-norm clip 0.25, summed squared error, batch 10, "
-    "10 steps per epoch, 1 -> H -> 1 networks), with these deviations: minibatches are drawn at random each step "
-    "rather than in a fixed order; the learning rate decays with a cosine schedule to 1e-7 (the code's MultiStepLR, "
-    "x0.1 at epochs 500, 1000, 2000 and 8000, is not among train_ensemble's schedules; without any decay the "
-    "last epoch often sits on a loss spike); the last model is kept, not the best. The "
-    "quick profile trains H = 64 units for 600 epochs instead of H = 200 for 10000. Orbits are computed after every "
-    "epoch and stored every `orbit_every` epochs. A limit cycle whose period is not an integer number of steps is "
-    "quasi-periodic in discrete time: the period claim uses the dominant period of the output (zero-padded FFT).",
+    "10 steps per epoch, 1 -> H -> 1 networks, orbit probes of 1600 steps with a burn-in of 1200), with these "
+    "deviations: minibatches are drawn at random each step rather than in a fixed order; the learning rate decays "
+    "with a cosine schedule to 1e-7 (the code's MultiStepLR, x0.1 at epochs 500, 1000, 2000 and 8000, is not among "
+    "train_ensemble's schedules; without any decay the last epoch often sits on a loss spike); the last model is "
+    "kept, not the best. The quick profile trains H = 64 units for 300 epochs instead of H = 200 for 10000. "
+    "Measured (quick, seed 2, 2026-12-01, 198 s with another job on the second core): all three claims pass. "
+    "The LSTM sits at a fixed point for its first 30-70 epochs; between epochs 80 and 130 a closed orbit comes and "
+    "goes, then stays and grows (the paper's Fig. 4(a)); its loss ends at 0.015 and the dominant period is within "
+    "0.3% of 2 pi / omega (median over 40 probes). 3 of the 40 probes, started with std 100, settle on a fixed "
+    "point instead: a stable fixed point coexists with the cycle (they count as infinite errors). The sLSTM stays "
+    "at one point (spread < 1e-6) with the zero "
+    "predictor's loss (0.49); the oRNN keeps the probes' norm of ~100 and its loss plateaus near 0.35. "
+    "A limit cycle whose period is not an integer number of steps is quasi-periodic in discrete time: the period "
+    "claim uses the dominant period of the output (zero-padded FFT).",
 )

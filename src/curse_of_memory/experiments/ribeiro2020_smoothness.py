@@ -46,18 +46,23 @@ PROFILES = {"quick": dict(COMMON), "full": dict(COMMON)}
 
 def validate(s):
     checks.positive_int("lengths", s["lengths"])
-    checks.require(len(set(s["lengths"])) >= 2, "lengths", "at least two distinct simulation lengths", s["lengths"])
+    checks.require(len(set(s["lengths"])) >= 2, "lengths", "at least two distinct simulation lengths",
+                   s["lengths"])
     for name in ("points", "lyapunov_steps", "period_steps", "max_period"):
         checks.positive_int(name, s[name])
     checks.require(isinstance(s["lyapunov_burn_in"], int) and s["lyapunov_burn_in"] >= 0, "lyapunov_burn_in",
                    "a non-negative integer", s["lyapunov_burn_in"])
     checks.require(s["period_steps"] > s["lyapunov_burn_in"], "period_steps",
-                   f"longer than lyapunov_burn_in ({s['lyapunov_burn_in']}), which is also the period detection's burn-in",
+                   f"longer than lyapunov_burn_in ({s['lyapunov_burn_in']}), "
+                   "which is also the period detection's burn-in",
                    s["period_steps"])
-    checks.require(isinstance(s["centers"], list) and len(s["centers"]) > 0 and all(isinstance(v, (int, float)) for v in s["centers"]),
+    checks.require(isinstance(s["centers"], list) and len(s["centers"]) > 0
+                   and all(isinstance(v, (int, float)) for v in s["centers"]),
                    "centers", "a non-empty list of numbers", s["centers"])
-    checks.require(s["slope_point"] in s["centers"], "slope_point", f"one of the centers {s['centers']}", s["slope_point"])
-    checks.require(isinstance(s["half_width"], (int, float)) and s["half_width"] >= 0, "half_width", "a number >= 0", s["half_width"])
+    checks.require(s["slope_point"] in s["centers"], "slope_point", f"one of the centers {s['centers']}",
+                   s["slope_point"])
+    checks.require(isinstance(s["half_width"], (int, float)) and s["half_width"] >= 0, "half_width", "a number >= 0",
+                   s["half_width"])
     for name in ("slope_rtol", "min_chaotic_rate", "period_tol"):
         checks.positive_number(name, s[name])
 
@@ -78,7 +83,8 @@ def run_unit(c, progress):
         with jax.enable_x64(True):
             F = chaotic_lstm_map(s0 * chaotic_weight_hh(jnp.float64))
             x0 = jnp.full(4, INITIAL_STATE, jnp.float64)
-            spectrum = np.asarray(jax.jit(lambda x: lyapunov_spectrum(F, x, burn_in=c["lyapunov_burn_in"], steps=c["lyapunov_steps"]))(x0))
+            spectrum = np.asarray(jax.jit(lambda x: lyapunov_spectrum(F, x, burn_in=c["lyapunov_burn_in"],
+                                                                      steps=c["lyapunov_steps"]))(x0))
             trajectory = np.asarray(_run(F, x0, c["period_steps"]))[c["lyapunov_burn_in"]:]
         period = int(detect_period(trajectory, max_period=c["max_period"], tol=c["period_tol"]))
         rows.append({
@@ -101,7 +107,8 @@ def claims(rows, s):
     if point is not None:
         lam = point["lyapunov"][0]
         out.append(close(f"s = {point['s']}: growth rate of log max|dV/ds| in N vs lambda_1 there "
-                         f"({lam:.3f}; {point['window_lambda1_min']:.3f} to {point['window_lambda1_max']:.3f} over the window)",
+                         f"({lam:.3f}; {point['window_lambda1_min']:.3f} to {point['window_lambda1_max']:.3f} "
+                         "over the window)",
                          point["lipschitz_rate"], lam, s["slope_rtol"]))
         out.append(close(f"s = {point['s']}: growth rate of log max_t |dh_t/ds| (sensitivity at the point) vs lambda_1",
                          point["sensitivity_rate"], lam, s["slope_rtol"]))
@@ -111,14 +118,15 @@ def claims(rows, s):
             out.append(at_least(f"s = {row['s']} (chaotic, lambda_1 = {row['lyapunov'][0]:.3f}): growth rate of "
                                 "log max|dV/ds| (per step)", row["lipschitz_rate"], s["min_chaotic_rate"]))
             ratio = row["beta_rate"] / row["lipschitz_rate"]
-            out.append(Claim(f"s = {row['s']}: beta grows about twice as fast as L (rate ratio)", "1.5 to 2.5", fmt(ratio),
-                             bool(1.5 <= ratio <= 2.5)))
+            out.append(Claim(f"s = {row['s']}: beta grows about twice as fast as L (rate ratio)", "1.5 to 2.5",
+                             fmt(ratio), bool(1.5 <= ratio <= 2.5)))
         elif row["attractor"] in ("fixed point", "periodic"):
             worst = float(max(np.max(column(est, "lipschitz")), np.max(column(est, "beta"))))
             out.append(Claim(f"s = {row['s']} ({row['attractor']}): max|dV/ds| and max|d2V/ds2| for every N "
                              f"in {s['lengths']}", "< 1", fmt(worst), bool(worst < 1)))
         else:
-            out.append(Claim(f"s = {row['s']}: attractor class", "fixed point, periodic or chaotic", row["attractor"], False))
+            out.append(Claim(f"s = {row['s']}: attractor class", "fixed point, periodic or chaotic", row["attractor"],
+                             False))
     return out
 
 
@@ -135,9 +143,12 @@ def figure(rows, s, path):
             axis.plot(N, values, "o-", color=color, label=label)
             if row["attractor"] == "chaotic":  # slope lambda_1 (2 lambda_1 for beta) through the last point
                 axis.plot(N, values[-1] * np.exp(factor * row["lyapunov"][0] * (N - N[-1])), ":", color=color)
-    a.set(yscale="log", xlabel="simulation length N", ylabel="max |dV/ds| over s0 +- 0.01", title="Lipschitz estimate")
-    b.set(yscale="log", xlabel="simulation length N", ylabel="max |d2V/ds2| over s0 +- 0.01", title="beta-smoothness estimate")
-    c.set(yscale="log", xlabel="simulation length N", ylabel="max_t |dh_t/ds| at s0", title="sensitivity (dotted: lambda_1 slope)")
+    a.set(yscale="log", xlabel="simulation length N", ylabel="max |dV/ds| over s0 +- 0.01",
+          title="Lipschitz estimate")
+    b.set(yscale="log", xlabel="simulation length N", ylabel="max |d2V/ds2| over s0 +- 0.01",
+          title="beta-smoothness estimate")
+    c.set(yscale="log", xlabel="simulation length N", ylabel="max_t |dh_t/ds| at s0",
+          title="sensitivity (dotted: lambda_1 slope)")
     a.legend(fontsize=6)
     save(fig, path)
 
@@ -161,7 +172,8 @@ EXPERIMENT = Experiment(
     "by forward-mode autodiff in float64; growth rates are least-squares slopes of their logs against N. "
     "The window maximum picks up the most expanding finite-time behaviour in the window (lambda_1 varies from "
     "about 0.05 to 0.19 within 1.0 +- 0.01, and finite-time exponents fluctuate around it), so max|dV/ds| grows "
-    "faster than e^{lambda_1(s0) N}; the sensitivity at s0 itself is the quantity whose rate is lambda_1(s0). Measured 2026-11-22 (quick): the "
+    "faster than e^{lambda_1(s0) N}; the sensitivity at s0 itself is the quantity whose rate is lambda_1(s0). "
+    "Measured 2026-11-22 (quick): the "
     "window-maximum rate at s = 1.0 is 0.226 against lambda_1 = 0.164, outside the 30% tolerance, so that claim "
     "fails; the sensitivity rate at s0 (0.148) agrees.",
 )
