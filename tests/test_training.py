@@ -32,6 +32,9 @@ def test_shapes_progress_and_learning(trained):
     good = r.final_loss[:, 0]
     assert np.all(good < 0.2 * zero) and np.all(r.epoch_loss[:, 0, -1] < r.epoch_loss[:, 0, 0])
     np.testing.assert_allclose(r.validation_loss[:, 0], good, rtol=0.5)
+    row = r.member_row(2, 0)
+    assert row["diverged"] is False and row["final_loss"] == float(r.final_loss[2, 0]) and len(row["epoch_loss"]) == 4
+    assert r.member_row(2, 1)["diverged"] is True
 
 
 def test_same_seed_same_run_and_different_seed_differs(trained):

@@ -95,9 +95,7 @@ def run_unit(c, progress):
             "seed": seed,
             "lr": lr,
             "initial_loss": initial[i],
-            "final_loss": float(result.final_loss[i, j]),
-            "diverged": bool(result.diverged[i, j]),
-            "epoch_loss": result.epoch_loss[i, j].tolist(),
+            **result.member_row(i, j),
             "zero_loss": float(task.zero_predictor_loss()),
         }
         for i, seed in enumerate(c["seeds"])

@@ -115,9 +115,7 @@ def run_unit(c, progress):
             "config": c["config"],
             "seed": seed,
             "lr": c["lr"],
-            "final_loss": float(result.final_loss[i, 0]),
-            "diverged": bool(result.diverged[i, 0]),
-            "epoch_loss": result.epoch_loss[i, 0].tolist(),
+            **result.member_row(i, 0),
         }
         for i, seed in enumerate(c["seeds"])
     ]

@@ -103,10 +103,11 @@ def run_unit(c, progress):
 
 
 def linear_fit(x, y):
-    """(slope, R^2) of the least-squares line y ~ x."""
+    """(slope, R^2) of the least-squares line y ~ x; R^2 is NaN (undefined) for a constant y."""
     slope, intercept = np.polyfit(x, y, 1)
     residual = y - (slope * x + intercept)
-    return float(slope), float(1 - np.sum(residual**2) / np.sum((y - np.mean(y)) ** 2))
+    total = np.sum((y - np.mean(y)) ** 2)
+    return float(slope), float(1 - np.sum(residual**2) / total) if total > 0 else float("nan")
 
 
 def median_by_memory(rows, field):

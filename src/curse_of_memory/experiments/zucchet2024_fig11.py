@@ -107,10 +107,7 @@ def run_unit(c, progress):
             "nu0": c["nu0"],
             "seed": seed,
             "lr": lr,
-            "final_loss": float(result.final_loss[i, j]),
-            "validation_loss": float(result.validation_loss[i, j]),
-            "diverged": bool(result.diverged[i, j]),
-            "epoch_loss": result.epoch_loss[i, j].tolist(),
+            **result.member_row(i, j),
             "eff_lr_A": m["eff_lr/A/geo_mean"][i, j].tolist(),
             "eff_lr_A_nonpositive": m["eff_lr/A/nonpositive_fraction"][i, j].tolist(),
         }

@@ -151,10 +151,7 @@ def run_unit(c, progress):
             "nu0": c["nu0"],
             "seed": seed,
             "lr": lr,
-            "final_loss": float(result.final_loss[i, j]),
-            "validation_loss": float(result.validation_loss[i, j]),
-            "diverged": bool(result.diverged[i, j]),
-            "epoch_loss": result.epoch_loss[i, j].tolist(),
+            **result.member_row(i, j),
             "teacher_zero_loss": zero_loss,
             "teacher_magnitudes": magnitudes,
         }

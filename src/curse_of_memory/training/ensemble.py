@@ -50,6 +50,11 @@ class EnsembleResult(NamedTuple):
     models: Any
     opt_state: Any
 
+    def member_row(self, i: int, j: int) -> dict:
+        """The losses and status of member (seed i, learning rate j) as plain values for a result row."""
+        return {"final_loss": float(self.final_loss[i, j]), "validation_loss": float(self.validation_loss[i, j]),
+                "diverged": bool(self.diverged[i, j]), "epoch_loss": self.epoch_loss[i, j].tolist()}
+
 
 def _check_positive(name: str, value) -> None:
     if not value > 0:
