@@ -152,7 +152,7 @@ def test_causal_convolution_long_fft_near_unit_circle(x64, rng):
     """|lambda| = 0.9999, T = 3000: the FFT path (auto-chosen) equals the sequential scan."""
     lam = 0.9999 * np.exp(1j * np.array([0.01, 2.0]))
     u = rng.normal(size=(2, 3000, 2))
-    y = jax.jit(lambda l, x: causal_convolution(powers(l, 3000), x))(jnp.asarray(lam), jnp.asarray(u))
+    y = jax.jit(lambda lam, x: causal_convolution(powers(lam, 3000), x))(jnp.asarray(lam), jnp.asarray(u))
     ref = jax.jit(partial(linear_recurrence, method="sequential"))(jnp.asarray(lam), jnp.asarray(u))
     np.testing.assert_allclose(np.asarray(y), np.asarray(ref), rtol=1e-8, atol=1e-9 * float(jnp.abs(ref).max()))
 

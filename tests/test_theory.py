@@ -42,8 +42,8 @@ def test_special_cases(x64):
 
 
 def _moments(rho, lam, sequences, T, burn_in, key):
-    def hidden(l, x):
-        return linear_recurrence(l, jnp.broadcast_to(x, (*x.shape[:-1], l.shape[0])))
+    def hidden(lam, x):
+        return linear_recurrence(lam, jnp.broadcast_to(x, (*x.shape[:-1], lam.shape[0])))
 
     batches = ar1_batches(key, rho, sequences, T, batch_size=max(1, min(sequences, 2**21 // T)))
     m = hidden_second_moments(hidden, jnp.asarray(lam), batches, burn_in=burn_in)
@@ -64,7 +64,7 @@ def test_monte_carlo_matches_general_autocorrelation(x64):
     x = np.sqrt(0.6) * white_noise(key_white, (256, 4000, 1)) + np.sqrt(0.4) * ar1(key_slow, 0.95, (256, 4000, 1))
     R = 0.6 * (np.arange(3000) == 0) + 0.4 * 0.95 ** np.arange(3000)
     lam = jnp.asarray([0.5, 0.9])
-    m = hidden_second_moments(lambda l, x: linear_recurrence(l, jnp.broadcast_to(x, (*x.shape[:-1], 2))), lam, x, burn_in=500)
+    m = hidden_second_moments(lambda lam, x: linear_recurrence(lam, jnp.broadcast_to(x, (*x.shape[:-1], 2))), lam, x, burn_in=500)
     np.testing.assert_allclose(m.hidden, hidden_second_moment_from_autocorrelation(lam, R), rtol=0.05)
     np.testing.assert_allclose(next(iter(m.sensitivity.values())), sensitivity_second_moment_from_autocorrelation(lam, R), rtol=0.05)
 
@@ -74,8 +74,8 @@ def test_normalized_exp_sensitivity_matches_monte_carlo(x64):
     w = jnp.log(-jnp.log(jnp.asarray(lam)))
 
     def hidden(w, x):
-        l = get_parametrization("exp").decode(w, jnp.full_like(w, -1e8))
-        return linear_recurrence(l, l2_gamma(l) * jnp.broadcast_to(x, (*x.shape[:-1], 2)))
+        lam = get_parametrization("exp").decode(w, jnp.full_like(w, -1e8))
+        return linear_recurrence(lam, l2_gamma(lam) * jnp.broadcast_to(x, (*x.shape[:-1], 2)))
 
     for rho in (0.0, 0.8):
         m = hidden_second_moments(hidden, w, ar1(jax.random.PRNGKey(2), rho, (256, 4000, 1)), burn_in=400)

@@ -62,8 +62,8 @@ def _theory_rows(c):
         sens = np.asarray(sensitivity_second_moment(lam, rho))
         var = np.asarray(hidden_second_moment(lam, rho))
         rows += [
-            {"kind": "theory", "rho": rho, "lam": l, "sensitivity": a, "variance": b}
-            for l, a, b in zip(lam.tolist(), sens.tolist(), var.tolist())
+            {"kind": "theory", "rho": rho, "lam": lam_i, "sensitivity": a, "variance": b}
+            for lam_i, a, b in zip(lam.tolist(), sens.tolist(), var.tolist())
         ]
     real = np.linspace(0, 1, 1000)[:-1]
     theta = np.linspace(-np.pi, np.pi, 1000)
@@ -73,7 +73,7 @@ def _theory_rows(c):
         rows += [{"kind": "loss_real", "lambda_star": ls, "lam": a, "loss": b} for a, b in zip(real.tolist(), loss_real.tolist())]
         rows += [{"kind": "loss_phase", "lambda_star": ls, "theta": a, "loss": b} for a, b in zip(theta.tolist(), loss_phase.tolist())]
         # Curvature of the real-axis loss at its optimum, by autodiff of the loss function.
-        curvature = float(jax.grad(jax.grad(lambda l: one_dimensional_loss(l, ls)))(ls))
+        curvature = float(jax.grad(jax.grad(lambda lam: one_dimensional_loss(lam, ls)))(ls))
         rows.append({"kind": "loss_curvature", "lambda_star": ls, "curvature": curvature})
     return rows
 
@@ -113,9 +113,9 @@ def claims(rows, s):
     theory = (1 + ls**2) / (1 - ls**2) ** 3
     out.append(at_most("loss curvature at lambda* vs (1+l*^2)/(1-l*^2)^3, max relative error", float(np.max(np.abs(column(curv, "curvature") / theory - 1))), 1e-6))
     plateau = []
-    for l in s["lambda_stars"]:
-        phase = select(rows, kind="loss_phase", lambda_star=l)
-        plateau.append(abs(phase[0]["loss"] / (1 / (1 - l**2) - 1 / (1 + l**2)) - 1))
+    for ls in s["lambda_stars"]:
+        phase = select(rows, kind="loss_phase", lambda_star=ls)
+        plateau.append(abs(phase[0]["loss"] / (1 / (1 - ls**2) - 1 / (1 + ls**2)) - 1))
     out.append(at_most("loss at the opposite phase vs 1/(1-l*^2) - 1/(1+l*^2), max relative error", max(plateau), 1e-6))
     return out
 

@@ -68,8 +68,8 @@ def _theory_rows(c):
         }
         columns = {k: np.asarray(v).tolist() for k, v in columns.items()}
         rows += [
-            {"kind": "theory", "rho": rho, "lam": l, **{k: v[i] for k, v in columns.items()}}
-            for i, l in enumerate(lam.tolist())
+            {"kind": "theory", "rho": rho, "lam": lam_i, **{k: v[i] for k, v in columns.items()}}
+            for i, lam_i in enumerate(lam.tolist())
         ]
     return rows
 

@@ -37,7 +37,7 @@ def remap_eigenvalues(A0: Array, nu_min: float, nu_max: float, max_phase: float)
     round-off. A0: (k, k) real -> (k, k) real.
     """
     check_magnitude_range(nu_min, nu_max)
-    l, V = jnp.linalg.eig(A0)
-    mag = nu_min + (nu_max - nu_min) * jnp.tanh(jnp.abs(l))
-    l_new = mag * jnp.exp(1j * jnp.angle(l) * max_phase / jnp.pi)
-    return jnp.real(V @ jnp.diag(l_new) @ jnp.linalg.inv(V)).astype(A0.dtype)
+    lam, V = jnp.linalg.eig(A0)
+    mag = nu_min + (nu_max - nu_min) * jnp.tanh(jnp.abs(lam))
+    lam_new = mag * jnp.exp(1j * jnp.angle(lam) * max_phase / jnp.pi)
+    return jnp.real(V @ jnp.diag(lam_new) @ jnp.linalg.inv(V)).astype(A0.dtype)

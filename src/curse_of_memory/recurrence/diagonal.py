@@ -73,7 +73,7 @@ def linear_recurrence(lam: Array, u: Array, *, method: str = "auto") -> Array:
             return causal_convolution(powers(lam_full, u.shape[-2]), u)
         # A batch of different lambdas: one convolution per batch element.
         batch = u.shape[:-2]
-        flat = jax.vmap(lambda l, x: causal_convolution(powers(l, x.shape[0]), x))(
+        flat = jax.vmap(lambda lam, x: causal_convolution(powers(lam, x.shape[0]), x))(
             lam_full.reshape(-1, u.shape[-1]), u.reshape(-1, *u.shape[-2:])
         )
         return flat.reshape(*batch, *u.shape[-2:])
