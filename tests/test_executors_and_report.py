@@ -23,7 +23,8 @@ TINY = {"grid_points": 40, "mc_sequences": 8, "mc_constant_sequences": 64, "mc_b
 
 def values(folder):
     """Results without the bookkeeping column, in a canonical order."""
-    rows = [{k: v for k, v in r.items() if k != "unit"} for r in read_rows(folder / "zucchet2024-fig1" / "results.parquet")]
+    rows = [{k: v for k, v in r.items() if k != "unit"}
+            for r in read_rows(folder / "zucchet2024-fig1" / "results.parquet")]
     return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
 
 
@@ -79,7 +80,8 @@ def test_report_is_one_self_contained_page(in_process):
 
 
 def test_report_of_an_empty_folder_says_so(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "curse_of_memory", "report", str(tmp_path)], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "curse_of_memory", "report", str(tmp_path)],
+                         capture_output=True, text=True)
     assert out.returncode == 2 and "no experiment results" in out.stderr
 
 

@@ -20,7 +20,8 @@ def _mc_rows(s, error):
     return [
         {"kind": "mc", "rho": rho, "lam": lam, "mc_variance": float(hidden_second_moment(lam, rho)) * (1 + error),
          "mc_sensitivity": float(sensitivity_second_moment(lam, rho)) * (1 - error),
-         "theory_variance": float(hidden_second_moment(lam, rho)), "theory_sensitivity": float(sensitivity_second_moment(lam, rho))}
+         "theory_variance": float(hidden_second_moment(lam, rho)),
+         "theory_sensitivity": float(sensitivity_second_moment(lam, rho))}
         for rho in s["mc_rhos"] for lam in s["mc_lambdas"]
     ]
 
@@ -41,7 +42,8 @@ def test_fig2_as_published_changes_the_expected_limit():
     published = FIG2.settings("quick", overrides={"grid_points": 200, "mc_rhos": [0.0]}, as_published=True)
     rows_exact = FIG2.run_unit(FIG2.units(exact)[0], lambda f: None)
     rows_published = FIG2.run_unit(FIG2.units(published)[0], lambda f: None)
-    mc = [{"kind": "mc", "rho": 0.0, "lam": 0.9, "mc_variance": 1.0, "mc_sensitivity": 0.2, "theory_variance": 1.0, "theory_sensitivity": 0.2}]
+    mc = [{"kind": "mc", "rho": 0.0, "lam": 0.9, "mc_variance": 1.0, "mc_sensitivity": 0.2,
+           "theory_variance": 1.0, "theory_sensitivity": 0.2}]
     assert all(c.passed for c in FIG2.claims(rows_exact + mc, exact))
     assert all(c.passed for c in FIG2.claims(rows_published + mc, published))
     mixed = FIG2.claims(rows_exact + mc, published)
@@ -50,12 +52,15 @@ def test_fig2_as_published_changes_the_expected_limit():
 
 def _fig3_rows(rnn_loss):
     rows = []
-    for student, nu0s in (("lru", [0.36, 0.84, 0.98, 0.99]), ("rnn", [0.36, 0.84, 0.98, 0.99]), ("block_diagonal", [0.99])):
+    for student, nu0s in (("lru", [0.36, 0.84, 0.98, 0.99]), ("rnn", [0.36, 0.84, 0.98, 0.99]),
+                          ("block_diagonal", [0.99])):
         for nu0 in nu0s:
             for seed in range(3):
                 for lr in (1e-2, 1e-3):
-                    loss = {"lru": 1e-5 * (1 + nu0), "rnn": rnn_loss(nu0), "block_diagonal": 1e-4}[student] * (1 + 0.1 * seed) * (1 if lr == 1e-2 else 3)
-                    rows.append({"student": student, "nu0": nu0, "seed": seed, "lr": lr, "final_loss": loss, "diverged": False})
+                    loss = {"lru": 1e-5 * (1 + nu0), "rnn": rnn_loss(nu0),
+                            "block_diagonal": 1e-4}[student] * (1 + 0.1 * seed) * (1 if lr == 1e-2 else 3)
+                    rows.append({"student": student, "nu0": nu0, "seed": seed, "lr": lr, "final_loss": loss,
+                                 "diverged": False})
     return rows
 
 

@@ -66,7 +66,9 @@ def test_diagonal_gradients_match_finite_differences(x64, rng, case, method):
     def loss(re, im, inputs):
         return jnp.real(jnp.sum(w * linear_recurrence(re + 1j * im, inputs, method=method)))
 
-    g_re, g_im, g_u = jax.jit(jax.grad(loss, argnums=(0, 1, 2)))(jnp.asarray(lam.real), jnp.asarray(lam.imag), jnp.asarray(u))
+    g_re, g_im, g_u = jax.jit(jax.grad(loss, argnums=(0, 1, 2)))(
+        jnp.asarray(lam.real), jnp.asarray(lam.imag), jnp.asarray(u)
+    )
     fd = finite_difference_grad(
         lambda p: np.real(np.sum(w * diagonal_loop(p[:n] + 1j * p[n:], u))), np.concatenate([lam.real, lam.imag])
     )

@@ -76,7 +76,8 @@ def test_finished_units_are_reused(tmp_path):
     assert calls == [0, 1, 2, 1], "only the missing unit runs again"
     assert sorted(r["i"] for r in rows) == [0, 1, 2]
     out = tmp_path / "test-counting"
-    assert {p.name for p in out.iterdir()} >= {"results.parquet", "claims.json", "figure.png", "summary.md", "meta.json", "runs"}
+    assert {p.name for p in out.iterdir()} >= {"results.parquet", "claims.json", "figure.png", "summary.md",
+                                               "meta.json", "runs"}
     assert json.loads((out / "claims.json").read_text())[0].keys() == {"claim", "expected", "measured", "passed"}
 
 
@@ -100,7 +101,8 @@ def test_list_shows_every_experiment():
         (["reproduce", "zucchet2024-fig3", "--set", "nu0s=[0.5,1.0]"], ["nu0s", "[0, 1)"]),
         (["reproduce", "zucchet2024-fig3", "--set", "steps=0"], ["steps", "positive"]),
         (["reproduce", "zucchet2024-fig3", "--set", "T=-5"], ["T", "positive"]),
-        (["reproduce", "zucchet2024-fig3", "--set", 'learning_rates={"lru":[0.1,0],"rnn":[1e-3]}'], ["learning_rates", "positive"]),
+        (["reproduce", "zucchet2024-fig3", "--set", 'learning_rates={"lru":[0.1,0],"rnn":[1e-3]}'],
+         ["learning_rates", "positive"]),
         (["reproduce", "zucchet2024-fig1", "--set", "colour=red"], ["no setting 'colour'"]),
         (["reproduce", "zucchet2024-fig1", "--as-published"], ["no as-published"]),
         (["bench", "--steps", "0"], ["--steps"]),

@@ -157,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reproduce", help="run experiments, check their claims, draw their figures")
     p.add_argument("ids", nargs="*", help="experiment ids (default: all; see `list`)")
-    p.add_argument("--profile", default="quick", choices=PROFILES, help="quick (minutes) or full (the paper's protocol)")
+    p.add_argument("--profile", default="quick", choices=PROFILES,
+                   help="quick (minutes) or full (the paper's protocol)")
     p.add_argument("--out", default="results", help="output folder (default: results)")
     p.add_argument("--seed", type=int, default=None, help="base seed (default: the experiment's own)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

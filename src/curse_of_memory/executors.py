@@ -65,7 +65,8 @@ class Executor:
         if self.kind == "ray" and _ray_module() is not None and _ray_module().is_initialized():
             _ray_module().shutdown()
 
-    def run(self, experiment: Experiment, configs: list[dict], progress: Callable[[int, float], None]) -> Iterator[Result]:
+    def run(self, experiment: Experiment, configs: list[dict],
+            progress: Callable[[int, float], None]) -> Iterator[Result]:
         """Yield (index into configs, rows, seconds) for every unit, as they finish.
 
         progress(index, fraction) reports the advance of a unit running in this process.

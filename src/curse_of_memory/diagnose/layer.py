@@ -27,7 +27,8 @@ def load_factory(spec: str) -> tuple[Callable, str]:
     factory and a hash of its module's source (so edits invalidate stored results)."""
     module_name, sep, attr = spec.rpartition(":")
     if not sep or not module_name or not attr:
-        raise ConfigError(f"the layer must be given as MODULE:FACTORY (e.g. examples/custom_layer.py:min_gru), got {spec!r}")
+        raise ConfigError("the layer must be given as MODULE:FACTORY (e.g. examples/custom_layer.py:min_gru), "
+                          f"got {spec!r}")
     try:
         if module_name.endswith(".py") or "/" in module_name:
             path = Path(module_name)

@@ -70,8 +70,10 @@ def _theory_rows(c):
     for ls in c["lambda_stars"]:
         loss_real = np.clip(np.asarray(one_dimensional_loss(real, ls)), 0, None)
         loss_phase = np.asarray(one_dimensional_loss(ls * np.exp(1j * theta), ls))
-        rows += [{"kind": "loss_real", "lambda_star": ls, "lam": a, "loss": b} for a, b in zip(real.tolist(), loss_real.tolist())]
-        rows += [{"kind": "loss_phase", "lambda_star": ls, "theta": a, "loss": b} for a, b in zip(theta.tolist(), loss_phase.tolist())]
+        rows += [{"kind": "loss_real", "lambda_star": ls, "lam": a, "loss": b}
+                 for a, b in zip(real.tolist(), loss_real.tolist())]
+        rows += [{"kind": "loss_phase", "lambda_star": ls, "theta": a, "loss": b}
+                 for a, b in zip(theta.tolist(), loss_phase.tolist())]
         # Curvature of the real-axis loss at its optimum, by autodiff of the loss function.
         curvature = float(jax.grad(jax.grad(lambda lam: one_dimensional_loss(lam, ls)))(ls))
         rows.append({"kind": "loss_curvature", "lambda_star": ls, "curvature": curvature})
@@ -96,22 +98,27 @@ def claims(rows, s):
     out = []
     for rho in s["rhos"]:
         want = 4.0 if rho == 1 else 3.0
-        out.append(close(f"slope of E[(dh/dlambda)^2] at 1-lambda=1e-4, rho={rho}", end_slope(rows, rho, "sensitivity"), want, SLOPE_RTOL))
+        out.append(close(f"slope of E[(dh/dlambda)^2] at 1-lambda=1e-4, rho={rho}",
+                         end_slope(rows, rho, "sensitivity"), want, SLOPE_RTOL))
     # The variance reaches its slope only once 1 - lambda << 1 - rho: not yet at rho = 0.999.
     for rho in [r for r in s["rhos"] if r <= 0.99 or r == 1]:
         want = 2.0 if rho == 1 else 1.0
-        out.append(close(f"slope of E[h^2] at 1-lambda=1e-4, rho={rho}", end_slope(rows, rho, "variance"), want, SLOPE_RTOL))
+        out.append(close(f"slope of E[h^2] at 1-lambda=1e-4, rho={rho}",
+                         end_slope(rows, rho, "variance"), want, SLOPE_RTOL))
     at_zero = [select(rows, kind="theory", rho=r)[0] for r in s["rhos"]]
     worst = max(abs(r[f] - 1) for r in at_zero for f in ("sensitivity", "variance"))
     out.append(at_most("both moments equal 1 at lambda = 0 (max deviation)", worst, 1e-12))
-    ratio = min(select(rows, kind="theory", rho=r)[-1]["sensitivity"] / select(rows, kind="theory", rho=r)[-1]["variance"] for r in s["rhos"])
+    ratio = min(select(rows, kind="theory", rho=r)[-1]["sensitivity"]
+                / select(rows, kind="theory", rho=r)[-1]["variance"]
+                for r in s["rhos"])
     out.append(at_least("sensitivity / variance at 1-lambda=1e-4 (min over rho)", ratio, 1e3))
     error, count = monte_carlo_error(rows)
     out.append(at_most(f"Monte Carlo vs theory, max relative error over {count} (rho, lambda)", error, MC_RTOL))
     curv = select(rows, kind="loss_curvature")
     ls = column(curv, "lambda_star")
     theory = (1 + ls**2) / (1 - ls**2) ** 3
-    out.append(at_most("loss curvature at lambda* vs (1+l*^2)/(1-l*^2)^3, max relative error", float(np.max(np.abs(column(curv, "curvature") / theory - 1))), 1e-6))
+    out.append(at_most("loss curvature at lambda* vs (1+l*^2)/(1-l*^2)^3, max relative error",
+                       float(np.max(np.abs(column(curv, "curvature") / theory - 1))), 1e-6))
     plateau = []
     for ls in s["lambda_stars"]:
         phase = select(rows, kind="loss_phase", lambda_star=ls)
@@ -131,7 +138,8 @@ def figure(rows, s, path):
             a.plot(-np.log10(1 - column(mc, "lam")), column(mc, "mc_sensitivity"), "o", color=color, mfc="none")
     ref = select(rows, kind="theory", rho=1.0) or select(rows, kind="theory")
     a.plot(-np.log10(1 - column(ref, "lam")), column(ref, "variance"), color="grey", ls="--", label="E[h^2], rho = 1")
-    a.set(yscale="log", xlabel="-log10(1 - lambda)", ylabel="E[(dh/dlambda)^2]", title="A: sensitivity (o: Monte Carlo)")
+    a.set(yscale="log", xlabel="-log10(1 - lambda)", ylabel="E[(dh/dlambda)^2]",
+          title="A: sensitivity (o: Monte Carlo)")
     a.legend(fontsize=7)
     for ls, color in zip(s["lambda_stars"], colors(len(s["lambda_stars"]), "magma")):
         real = select(rows, kind="loss_real", lambda_star=ls)

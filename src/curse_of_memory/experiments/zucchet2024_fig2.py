@@ -102,26 +102,35 @@ def claims(rows, s):
     end = {rho: c[-1]["sensitivity"] for rho, c in curve.items()}
     if 0.0 in curve:
         white = curve[0.0]
-        out.append(at_most("rho=0: normalized variance is 1 everywhere (max deviation)", float(np.max(np.abs(column(white, "variance") - 1))), 1e-9))
-        out.append(at_most(f"rho=0: exp-coordinate sensitivity stays bounded (max over lambda){label}", float(np.max(column(white, "sensitivity"))), factor / 4))
-        out.append(close(f"rho=0: exp-coordinate sensitivity tends to {factor / 4:g} (at 1-lambda=1e-4){label}", end[0.0], factor / 4, 0.01))
+        out.append(at_most("rho=0: normalized variance is 1 everywhere (max deviation)",
+                           float(np.max(np.abs(column(white, "variance") - 1))), 1e-9))
+        out.append(at_most(f"rho=0: exp-coordinate sensitivity stays bounded (max over lambda){label}",
+                           float(np.max(column(white, "sensitivity"))), factor / 4))
+        out.append(close(f"rho=0: exp-coordinate sensitivity tends to {factor / 4:g} (at 1-lambda=1e-4){label}",
+                         end[0.0], factor / 4, 0.01))
     # Saturation needs 1 - lambda << 1 - rho, reached in the grid for rho <= 0.99.
     for rho in [r for r in s["rhos"] if 0 < r <= 0.99]:
         limit = factor * (1 + rho) / (4 * (1 - rho))
-        out.append(close(f"rho={rho}: sensitivity saturates at {factor:g}(1+rho)/(4(1-rho)){label}", end[rho], limit, 0.02))
-        out.append(close(f"rho={rho}: normalized variance saturates at (1+rho)/(1-rho)", curve[rho][-1]["variance"], (1 + rho) / (1 - rho), 0.02))
+        out.append(close(f"rho={rho}: sensitivity saturates at {factor:g}(1+rho)/(4(1-rho)){label}",
+                         end[rho], limit, 0.02))
+        out.append(close(f"rho={rho}: normalized variance saturates at (1+rho)/(1-rho)",
+                         curve[rho][-1]["variance"], (1 + rho) / (1 - rho), 0.02))
     if 1.0 in curve:
-        out.append(close("rho=1: normalized variance grows like 1/(1-lambda) (end slope)", end_slope(rows, 1.0, "variance"), 1.0, SLOPE_RTOL))
-        out.append(close("rho=1: exp-coordinate sensitivity grows like 1/(1-lambda) (end slope)", end_slope(rows, 1.0, "sensitivity"), 1.0, SLOPE_RTOL))
+        out.append(close("rho=1: normalized variance grows like 1/(1-lambda) (end slope)",
+                         end_slope(rows, 1.0, "variance"), 1.0, SLOPE_RTOL))
+        out.append(close("rho=1: exp-coordinate sensitivity grows like 1/(1-lambda) (end slope)",
+                         end_slope(rows, 1.0, "sensitivity"), 1.0, SLOPE_RTOL))
     ordered = [end[r] for r in sorted(end)]
     out.append(Claim("sensitivity at 1-lambda=1e-4 grows with the input correlation rho",
                      "strictly increasing in rho", ", ".join(f"{v:.3g}" for v in ordered),
                      bool(np.all(np.diff(ordered) > 0))))
     correlated = [end[r] for r in end if r >= 0.9]
     if correlated and 0.0 in end:
-        out.append(at_least("correlated inputs (rho >= 0.9): end sensitivity / white-noise bound", min(correlated) / end[0.0], 10.0))
+        out.append(at_least("correlated inputs (rho >= 0.9): end sensitivity / white-noise bound",
+                            min(correlated) / end[0.0], 10.0))
     error, count = monte_carlo_error(rows)
-    out.append(at_most(f"Monte Carlo (exp coordinate, l2 gamma) vs exact theory, max relative error over {count} (rho, lambda)", error, MC_RTOL))
+    out.append(at_most("Monte Carlo (exp coordinate, l2 gamma) vs exact theory, "
+                       f"max relative error over {count} (rho, lambda)", error, MC_RTOL))
     return out
 
 

@@ -117,7 +117,8 @@ def validate(s):
     grids = s["learning_rates"]
     checks.require(isinstance(grids, dict), "learning_rates", "a mapping from student to learning rates", grids)
     for name in dict.fromkeys([*s["panel_a_students"], *s["panel_b_students"]]):
-        checks.require(name in grids, "learning_rates", f"a mapping with a grid for every student ({name!r} missing)", grids)
+        checks.require(name in grids, "learning_rates",
+                       f"a mapping with a grid for every student ({name!r} missing)", grids)
         checks.positive_number(f"learning_rates[{name!r}]", grids[name])
 
 
@@ -195,7 +196,8 @@ def claims(rows, s):
         out.append(at_least(f"(iii) dense RNN / LRU loss at nu0={nu0}", rnn[nu0] / lru_[nu0], 100))
     b = {m: best(rows, m, s["panel_b_nu0"])[0] for m in s["panel_b_students"]}
     if "block_diagonal" in b and "rnn" in b:
-        out.append(at_least(f"(iv) dense RNN / block-diagonal RNN loss at nu0={s['panel_b_nu0']}", b["rnn"] / b["block_diagonal"], 100))
+        out.append(at_least(f"(iv) dense RNN / block-diagonal RNN loss at nu0={s['panel_b_nu0']}",
+                            b["rnn"] / b["block_diagonal"], 100))
     if {"rnn", "block_diagonal", "lru"} <= set(b):
         first = np.log10(b["rnn"] / b["block_diagonal"])
         total = np.log10(b["rnn"] / b["lru"])
@@ -224,7 +226,8 @@ def figure(rows, s, path):
         if student not in s["panel_a_students"]:
             continue
         stats = np.array([best(rows, student, nu0)[:2] for nu0 in s["nu0s"]])
-        a.errorbar(x_position(s["nu0s"]), stats[:, 0], yerr=stats[:, 1], marker="o", color=color, label=LABELS[student], capsize=3)
+        a.errorbar(x_position(s["nu0s"]), stats[:, 0], yerr=stats[:, 1], marker="o", color=color,
+                   label=LABELS[student], capsize=3)
     a.set(yscale="log", xlabel="nu0", ylabel="final training loss (best lr)", title="A: loss vs teacher memory")
     a.set_xticks(x_position(s["nu0s"]), [f"{v:g}" for v in s["nu0s"]])
     a.legend()

@@ -189,7 +189,8 @@ def figure(rows, s, path):
     for m in models:
         a.plot(t, curve(rows, s, "activation", "residual", model=m, norm="none", layer=0), "--", color=COLORS[m])
         a.plot(t, last_layer(rows, s, m), "-", color=COLORS[m], label=LABELS[m])
-    a.set(yscale="log", ylabel="mean square of the residual stream", title="A: activations (dashed: first, solid: last layer)")
+    a.set(yscale="log", ylabel="mean square of the residual stream",
+          title="A: activations (dashed: first, solid: last layer)")
     a.legend(fontsize=7)
     last = s["as_published"]
     for norm in ["none", *s["panel_c_norms"]]:
