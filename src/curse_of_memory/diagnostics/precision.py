@@ -11,6 +11,7 @@ from typing import Any
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 
 PRECISIONS = ("float64", "float32")
 
@@ -24,7 +25,7 @@ def as_precision(tree: Any, precision: str) -> Any:
     def cast(leaf):
         if not eqx.is_inexact_array(leaf):
             return leaf
-        return leaf.astype(f"complex{2 * bits}" if jax.numpy.iscomplexobj(leaf) else f"float{bits}")
+        return leaf.astype(f"complex{2 * bits}" if jnp.iscomplexobj(leaf) else f"float{bits}")
 
     return jax.tree.map(cast, tree)
 
