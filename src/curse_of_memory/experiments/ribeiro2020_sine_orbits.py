@@ -186,7 +186,7 @@ EXPERIMENT = Experiment(
     description="Sine generator: the LSTM learns a periodic attractor whose period follows the constant input; "
     "the stable LSTM stays at one fixed point and cannot; orbit diagrams over training for LSTM, sLSTM and oRNN.",
     profiles=PROFILES,
-    minutes={"quick": 4, "full": 510},
+    minutes={"quick": 3, "full": 510},
     units=units,
     run_unit=run_unit,
     claims=claims,
@@ -199,7 +199,7 @@ EXPERIMENT = Experiment(
     "with a cosine schedule to 1e-7 (the code's MultiStepLR, x0.1 at epochs 500, 1000, 2000 and 8000, is not among "
     "train_ensemble's schedules; without any decay the last epoch often sits on a loss spike); the last model is "
     "kept, not the best. The quick profile trains H = 64 units for 300 epochs instead of H = 200 for 10000. "
-    "Measured (quick, seed 2, 2026-12-01, 198 s with another job on the second core): all three claims pass. "
+    "Measured (quick, seed 2, 2026-12-01, 158 s on an idle machine): all three claims pass. "
     "The LSTM sits at a fixed point for its first 30-70 epochs; between epochs 80 and 130 a closed orbit comes and "
     "goes, then stays and grows (the paper's Fig. 4(a)); its loss ends at 0.015 and the dominant period is within "
     "0.3% of 2 pi / omega (median over 40 probes). 3 of the 40 probes, started with std 100, settle on a fixed "

@@ -167,7 +167,7 @@ EXPERIMENT = Experiment(
     description="Symbol classification through 150 distractor steps: the LSTM solves it with several coexisting "
     "attractors under distractor inputs; the contractive sLSTM forgets; orbit diagrams over training.",
     profiles=PROFILES,
-    minutes={"quick": 8, "full": 250},
+    minutes={"quick": 7, "full": 250},
     units=units,
     run_unit=run_unit,
     claims=claims,
@@ -182,8 +182,8 @@ EXPERIMENT = Experiment(
     "quick profile trains 300 epochs instead of 10000. "
     "No figure or number of the paper is known for this task: the claims are the spec's inferences from the "
     "theory. Attractors are counted by the (min, mean, max) signature of each probe's kept trajectory. "
-    "Measured (seed 2, 2026-12-01): the claims do NOT hold. Quick profile (487 s with another job on the second "
-    "core): the LSTM memorizes the 1000 training sequences without learning the rule (training accuracy 0.43, "
+    "Measured (seed 2, 2026-12-01): the claims do NOT hold. Quick profile (401 s on an idle "
+    "machine): the LSTM memorizes the 1000 training sequences without learning the rule (training accuracy 0.43, "
     "validation 0.24, chance 0.25) and the sLSTM learns nothing (0.26), so neither accuracy claim holds and the "
     "LSTM shows one attractor under 3 of the 4 distractor inputs; the orthogonal RNN, which keeps norms, solves "
     "the task (validation accuracy 0.97, training loss 0.009); its probes, started with std 100, never converge "
