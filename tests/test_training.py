@@ -8,15 +8,16 @@ from curse_of_memory.tasks import teacher_student
 from curse_of_memory.training import learning_rate_at, train_ensemble
 
 
+def metrics(model, state, lr):
+    """The epoch hook of these tests: the scheduled learning rate and the norm of A."""
+    return {"lr": lr, "A_norm": jnp.linalg.norm(model.A)}
+
+
 @pytest.fixture(scope="module")
 def trained():
     """Seeds (0, 0, 1) x learning rates (1e-2, 1e4): one ensemble, one compilation."""
     task = teacher_student(0.5, T=20, batch_size=8)
     seen = []
-
-    def metrics(model, state, lr):
-        return {"lr": lr, "A_norm": jnp.linalg.norm(model.A)}
-
     result = train_ensemble(task, lambda key: linear_rnn(key, 1, 1, 8), seeds=[0, 0, 1],
                             learning_rates=[1e-2, 1e4], steps=400, epoch_metrics=metrics,
                             on_progress=lambda done, total: seen.append((done, total)))
@@ -59,10 +60,6 @@ def test_hook_every_k_epochs_matches_the_every_epoch_record(trained):
     """metrics_every=2: the hook runs after epochs 1 and 3 only, the per-epoch records and the
     training itself are unchanged."""
     task, r, _ = trained
-
-    def metrics(model, state, lr):
-        return {"lr": lr, "A_norm": jnp.linalg.norm(model.A)}
-
     thin = train_ensemble(task, lambda key: linear_rnn(key, 1, 1, 8), seeds=[0, 0, 1], learning_rates=[1e-2, 1e4],
                           steps=400, epoch_metrics=metrics, metrics_every=2)
     np.testing.assert_array_equal(thin.epoch_loss, r.epoch_loss)

@@ -59,11 +59,11 @@ from curse_of_memory.diagnostics.signal_propagation import (
 from curse_of_memory.diagnostics.smoothness import Smoothness, growth_rate, smoothness_vs_length
 
 __all__ = [
-    "as_float64",
-    "as_precision",
     "PerturbationCurve",
     "SecondMoments",
     "approximation_error",
+    "as_float64",
+    "as_precision",
     "crossings",
     "group_sensitivity",
     "hidden_second_moments",

@@ -37,7 +37,7 @@ def build_model(name: str, key, d_in: int, d_hidden: int, d_out: int):
     return readout(k_head, cell, d_out)
 
 
-def validate_training(s, n_inputs_name: str = "orbit_inputs"):
+def validate_training(s):
     for name in ("d_hidden", "epochs", "seeds", "orbit_every", "orbit_initial", "orbit_steps", "steps_per_epoch"):
         checks.positive_int(name, s[name])
     checks.positive_number("lr", s["lr"])

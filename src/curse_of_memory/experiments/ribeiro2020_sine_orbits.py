@@ -56,7 +56,7 @@ COMMON = {
 }
 PROFILES = {
     # The paper's data and orbit probes; H = 64 units for 300 epochs instead of 200 for 10000
-    # (about 3.5 minutes on 2 cores; the LSTM's bifurcation happens around epoch 100).
+    # (under 3 minutes on 2 cores; the LSTM's bifurcation happens around epoch 100).
     "quick": {**COMMON, "d_hidden": 64, "epochs": 300, "orbit_every": 10, "seeds": 1},
     "full": {**COMMON, "d_hidden": 200, "epochs": 10000, "orbit_every": 50, "seeds": 1},
 }
@@ -104,7 +104,7 @@ def run_unit(c, progress):
         final = np.asarray(_orbits(steady, model))[..., 0]  # (steady_steps, n_initial, n_inputs)
         periods = dominant_period(final, axis=0)
         amplitude = np.ptp(final, axis=0)
-        spreads = orbit_spread(result.metrics["orbit"][i, 0])  # (epochs, n_inputs): one spread per epoch
+        spreads = orbit_spread(result.metrics["orbit"][i, 0])  # (snapshots, n_inputs)
         rows.append({
             "kind": "run", "model": c["model"], "seed": seed, "lr": c["lr"], "d_hidden": c["d_hidden"],
             "final_loss": float(epoch_loss[i, 0, -1]), "epoch_loss": epoch_loss[i, 0].tolist(),
@@ -204,8 +204,8 @@ EXPERIMENT = Experiment(
     "goes, then stays and grows (the paper's Fig. 4(a)); its loss ends at 0.015 and the dominant period is within "
     "0.3% of 2 pi / omega (median over 40 probes). 3 of the 40 probes, started with std 100, settle on a fixed "
     "point instead: a stable fixed point coexists with the cycle (they count as infinite errors). The sLSTM stays "
-    "at one point (spread < 1e-6) with the zero "
-    "predictor's loss (0.49); the oRNN keeps the probes' norm of ~100 and its loss plateaus near 0.35. "
+    "at one point (spread < 1e-6) with the zero predictor's loss (0.49); the oRNN keeps the probes' norm of ~100 "
+    "and its loss plateaus near 0.35. "
     "A limit cycle whose period is not an integer number of steps is quasi-periodic in discrete time: the period "
     "claim uses the dominant period of the output (zero-padded FFT).",
 )
