@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from curse_of_memory.diagnostics import directional_sharpness, hessian, top_eigenpairs
-from curse_of_memory.experiments.zucchet2024_fig4 import fixed_batch, hand_built_teacher
+from curse_of_memory.experiments.zucchet2024.curvature_at_optimum import fixed_batch, hand_built_teacher
 from curse_of_memory.models import dense_rnn_from, linear_rnn
 from curse_of_memory.tasks import teacher_student, white_noise
 from curse_of_memory.tasks.teacher_student import TeacherStudent

@@ -27,7 +27,7 @@ def adam_after_random_steps(lr, steps=7):
 def test_effective_rate_is_minus_the_update_for_an_all_ones_gradient():
     lr = 3e-3
     params, opt, state = adam_after_random_steps(lr)
-    updates, new_state = opt.update(jax.tree.map(jnp.ones_like, params), state)
+    updates, _ = opt.update(jax.tree.map(jnp.ones_like, params), state)
     eff = effective_learning_rates(state, lr)
     for k in params:
         np.testing.assert_allclose(eff[k], -updates[k], rtol=2e-5)  # float32 op order
@@ -75,8 +75,8 @@ def test_rates_are_recorded_per_group_during_training():
             assert result.metrics[f"eff_lr/{group}/{stat}"].shape == (1, 2, 2)
     # The last epoch's record is the rate computed from the final state.
     for j, lr in enumerate((1e-3, 1e-2)):
-        model = jax.tree.map(lambda a: a[0, j], result.models)
-        state = jax.tree.map(lambda a: a[0, j], result.opt_state)
+        model = jax.tree.map(lambda a, j=j: a[0, j], result.models)
+        state = jax.tree.map(lambda a, j=j: a[0, j], result.opt_state)
         by_group = effective_learning_rates_by_group(model, state, lr)
         assert result.metrics["eff_lr/A/median"][0, j, -1] == pytest.approx(float(jnp.median(by_group["A"])), rel=1e-5)
         assert np.all(np.asarray(by_group["D"]) <= lr * np.sqrt(10) * (1 + 1e-5))

@@ -5,8 +5,8 @@ import pytest
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.experiments import get_experiment
-from curse_of_memory.store import read_rows
-from curse_of_memory.sweep import reproduce
+from curse_of_memory.runner.store import read_rows
+from curse_of_memory.runner.sweep import reproduce
 
 FIG = {i: get_experiment(f"zucchet2024-fig{i}") for i in (4, 6, 7, 8, 9, 10, 11)}
 TOY_TRAINING = {"steps": 200, "T": 30, "batch_size": 8, "d_hidden": 8}
@@ -71,7 +71,7 @@ def test_fig4_hessians_and_effective_rates_at_toy_scale(tmp_path):
 
 @pytest.mark.slow  # ~1 min: as Fig. 4, for the LRU and S4
 def test_fig9_lru_and_s4_at_toy_scale(tmp_path):
-    outcome, rows, s = run(9, tmp_path, {"hessian_T": 120, "hessian_batch": 8, **TOY_TRAINING}, as_published=True)
+    outcome, rows, _ = run(9, tmp_path, {"hessian_T": 120, "hessian_batch": 8, **TOY_TRAINING}, as_published=True)
     s4 = next(r for r in rows if r.get("kind") == "hessian" and r["model"] == "s4")
     assert s4["groups"][:3] == ["lambda_a_re", "lambda_a_im", "lambda_raw_step"]
     assert s4["loss_at_optimum"] > 1e-14, "as published, the S4 mapping misses the optimum"
@@ -103,7 +103,7 @@ def test_fig11_records_the_effective_rate_of_A(tmp_path):
         "heads": [1, 2, 4],
         "learning_rates": {"1": [1e-3], "2": [1e-3], "4": [1e-3]},
     }
-    outcome, rows, s = run(11, tmp_path, overrides)
+    outcome, rows, _ = run(11, tmp_path, overrides)
     assert len(rows) == 3 and all(len(r["eff_lr_A"]) == 2 for r in rows)
     assert all(0 < v <= 1e-3 * np.sqrt(10) * 1.001 for r in rows for v in r["eff_lr_A"])
     assert any(c.claim.startswith("effective lr of A at mid-training (epoch 1)") for c in outcome.claims)

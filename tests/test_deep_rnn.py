@@ -102,7 +102,7 @@ def test_deep_rnn_matches_reference(x64, rng, layer, norm, twice):
     y, residuals, hiddens = jax.jit(lambda m, x: m.trace(x))(model, x)
     y_ref, res_ref, hid_ref = deep_ref(model, x)
     np.testing.assert_allclose(np.asarray(y), y_ref, rtol=1e-10, atol=1e-12)
-    for a, b in zip(residuals + hiddens, res_ref + hid_ref):
+    for a, b in zip(residuals + hiddens, res_ref + hid_ref, strict=True):
         np.testing.assert_allclose(np.asarray(a), b, rtol=1e-10, atol=1e-12)
     assert len(residuals) == 2 and residuals[0].shape == (2, 7, 4)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from curse_of_memory.experiments import get_experiment
-from curse_of_memory.sweep import reproduce
+from curse_of_memory.runner.sweep import reproduce
 
 FIG1, FIG2, FIG3 = (get_experiment(f"zucchet2024-fig{i}") for i in (1, 2, 3))
 
@@ -18,11 +18,17 @@ def _mc_rows(s, error):
     from curse_of_memory.theory import hidden_second_moment, sensitivity_second_moment
 
     return [
-        {"kind": "mc", "rho": rho, "lam": lam, "mc_variance": float(hidden_second_moment(lam, rho)) * (1 + error),
-         "mc_sensitivity": float(sensitivity_second_moment(lam, rho)) * (1 - error),
-         "theory_variance": float(hidden_second_moment(lam, rho)),
-         "theory_sensitivity": float(sensitivity_second_moment(lam, rho))}
-        for rho in s["mc_rhos"] for lam in s["mc_lambdas"]
+        {
+            "kind": "mc",
+            "rho": rho,
+            "lam": lam,
+            "mc_variance": float(hidden_second_moment(lam, rho)) * (1 + error),
+            "mc_sensitivity": float(sensitivity_second_moment(lam, rho)) * (1 - error),
+            "theory_variance": float(hidden_second_moment(lam, rho)),
+            "theory_sensitivity": float(sensitivity_second_moment(lam, rho)),
+        }
+        for rho in s.mc_rhos
+        for lam in s.mc_lambdas
     ]
 
 
@@ -42,8 +48,17 @@ def test_fig2_as_published_changes_the_expected_limit():
     published = FIG2.settings("quick", overrides={"grid_points": 200, "mc_rhos": [0.0]}, as_published=True)
     rows_exact = FIG2.run_unit(FIG2.units(exact)[0], lambda f: None)
     rows_published = FIG2.run_unit(FIG2.units(published)[0], lambda f: None)
-    mc = [{"kind": "mc", "rho": 0.0, "lam": 0.9, "mc_variance": 1.0, "mc_sensitivity": 0.2,
-           "theory_variance": 1.0, "theory_sensitivity": 0.2}]
+    mc = [
+        {
+            "kind": "mc",
+            "rho": 0.0,
+            "lam": 0.9,
+            "mc_variance": 1.0,
+            "mc_sensitivity": 0.2,
+            "theory_variance": 1.0,
+            "theory_sensitivity": 0.2,
+        }
+    ]
     assert all(c.passed for c in FIG2.claims(rows_exact + mc, exact))
     assert all(c.passed for c in FIG2.claims(rows_published + mc, published))
     mixed = FIG2.claims(rows_exact + mc, published)
@@ -52,15 +67,22 @@ def test_fig2_as_published_changes_the_expected_limit():
 
 def _fig3_rows(rnn_loss):
     rows = []
-    for student, nu0s in (("lru", [0.36, 0.84, 0.98, 0.99]), ("rnn", [0.36, 0.84, 0.98, 0.99]),
-                          ("block_diagonal", [0.99])):
+    for student, nu0s in (
+        ("lru", [0.36, 0.84, 0.98, 0.99]),
+        ("rnn", [0.36, 0.84, 0.98, 0.99]),
+        ("block_diagonal", [0.99]),
+    ):
         for nu0 in nu0s:
             for seed in range(3):
                 for lr in (1e-2, 1e-3):
-                    loss = {"lru": 1e-5 * (1 + nu0), "rnn": rnn_loss(nu0),
-                            "block_diagonal": 1e-4}[student] * (1 + 0.1 * seed) * (1 if lr == 1e-2 else 3)
-                    rows.append({"student": student, "nu0": nu0, "seed": seed, "lr": lr, "final_loss": loss,
-                                 "diverged": False})
+                    loss = (
+                        {"lru": 1e-5 * (1 + nu0), "rnn": rnn_loss(nu0), "block_diagonal": 1e-4}[student]
+                        * (1 + 0.1 * seed)
+                        * (1 if lr == 1e-2 else 3)
+                    )
+                    rows.append(
+                        {"student": student, "nu0": nu0, "seed": seed, "lr": lr, "final_loss": loss, "diverged": False}
+                    )
     return rows
 
 
@@ -73,15 +95,33 @@ def test_fig3_claims_follow_the_rows():
     assert {"(i) d", "(iii)", "(iv) ", "(v) d"} <= failed
 
 
+def test_fig3_students_come_from_the_registry():
+    from curse_of_memory.experiments.zucchet2024.students import STUDENTS
+
+    s = FIG3.settings("quick", overrides={"learning_rates": {"lru": [1e-2]}, "panel_b_students": ["rnn", "gamma"]})
+    grids = {u["student"]: u["learning_rates"] for u in FIG3.units(s)}
+    # A student without a grid in learning_rates gets the paper's.
+    assert grids == {
+        "lru": [1e-2],
+        "rnn": list(STUDENTS["rnn"].learning_rates),
+        "gamma": list(STUDENTS["gamma"].learning_rates),
+    }
+
+
 def test_fig3_end_to_end_at_toy_scale(tmp_path):
     overrides = {
-        "steps": 200, "seeds": 2, "nu0s": [0.36, 0.99], "T": 30, "batch_size": 8, "d_hidden": 8,
+        "steps": 200,
+        "seeds": 2,
+        "nu0s": [0.36, 0.99],
+        "T": 30,
+        "batch_size": 8,
+        "d_hidden": 8,
         "panel_b_students": ["rnn", "block_diagonal", "lru"],
         "learning_rates": {"lru": [1e-2], "rnn": [1e-3, 1e9], "block_diagonal": [1e-2]},
     }
     s = FIG3.settings("quick", overrides=overrides)
     outcome = reproduce(FIG3, s, tmp_path)
-    from curse_of_memory.store import read_rows
+    from curse_of_memory.runner.store import read_rows
 
     rows = read_rows(tmp_path / "zucchet2024-fig3" / "results.parquet")
     assert len(rows) == 2 * 2 * 1 + 2 * 2 * 2 + 2  # lru, rnn (2 lrs) at 2 nu0s; block diagonal at 0.99

@@ -69,7 +69,7 @@ def test_bad_groups_and_oversized_dense_requests_are_explained():
         ValueError, match=r"unknown parameter group\(s\) \['lambda_re'\]; this model has \['A', 'B', 'C', 'D'\]"
     ):
         hessian(lambda m: jnp.sum(m.A**2), model, groups=["lambda_re"])
-    with pytest.raises(ValueError, match="exceeds max_params = 50.*top_eigenpairs"):
+    with pytest.raises(ValueError, match=r"exceeds max_params = 50.*top_eigenpairs"):
         hessian(lambda m: jnp.sum(m.A**2), model, max_params=50)
 
 

@@ -14,7 +14,7 @@ from curse_of_memory.diagnose import load_factory
 from curse_of_memory.diagnostics.approximation import curse_of_memory_bound, fixed_grid_fit, free_rate_fit
 from curse_of_memory.diagnostics.memory_function import as_float64, memory_function
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
-from curse_of_memory.experiments.training_curves import escape_epoch, plateau
+from curse_of_memory.experiments.li2022.training_curves import escape_epoch, plateau
 from curse_of_memory.models import decay_sum_rnn, lru, tanh_rnn
 from curse_of_memory.tasks import memory_task
 from curse_of_memory.theory.plateau import BumpTarget, delayed_gradient_norm, gradient_flow, reduced_loss

@@ -6,8 +6,8 @@ import pytest
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.experiments import get_experiment
-from curse_of_memory.store import read_rows
-from curse_of_memory.sweep import reproduce
+from curse_of_memory.runner.store import read_rows
+from curse_of_memory.runner.sweep import reproduce
 
 APPROX, PLATEAU, FIG1, FIG4, MEMORY, PERTURB, STABLE = (
     get_experiment(i)
@@ -51,7 +51,7 @@ def test_approximation_end_to_end_and_claims_fail_without_a_curse(tmp_path):
     ]
     claims = APPROX.claims(fake, s)
     assert not _by_claim(claims, "E1.1")[0].passed
-    assert not [c for c in _by_claim(claims, "E1.3") if "(1+t)" in c.claim][0].passed
+    assert not next(c for c in _by_claim(claims, "E1.3") if "(1+t)" in c.claim).passed
     with pytest.raises(ConfigError, match="free_fit_Ts"):
         APPROX.settings("quick", overrides={"free_fit_Ts": [5]})
 
@@ -170,7 +170,7 @@ def _stablessm_at_toy_scale(tmp_path, **overrides):
     assert outcome.claims[0].passed, outcome.claims[0]  # gradient scales match autodiff
     rows = read_rows(tmp_path / "wang2024-stablessm" / "results.parquet")
     sweep = [r for r in rows if r["kind"] == "sweep"]
-    assert len(sweep) == len(s["tasks"]) * len(s["parametrizations"]) * 2 and any(r["diverged"] for r in sweep)
+    assert len(sweep) == len(s.tasks) * len(s.parametrizations) * 2 and any(r["diverged"] for r in sweep)
     assert all(0 <= r["accuracy"] <= 1 for r in sweep if r["task"] == "digits" and not r["nonfinite"])
 
 

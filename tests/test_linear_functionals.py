@@ -231,6 +231,7 @@ def test_cosine_noise_shape_and_values():
 
 def test_kernel_level_training_fits_an_exponential_and_keeps_diverged_runs():
     task = memory_task("exp", 64, rate=0.2)
+
     def init(key):
         return random_decay_sum_rnn(key, 4, parametrization="softplus")
 

@@ -56,7 +56,7 @@ def test_kernel_forward_and_recurrences_agree(x64, rng, name):
     x = rng.normal(size=(T, 2))
     ref = convolution_loop(K, x[None])[0].real
     for method in ("auto", "convolution", "sequential", "associative"):
-        y = jax.jit(lambda m, x: m(x, method=method))(model, jnp.asarray(x))
+        y = jax.jit(lambda m, x, method=method: m(x, method=method))(model, jnp.asarray(x))
         np.testing.assert_allclose(np.asarray(y), ref, rtol=1e-8, atol=1e-10 * np.abs(ref).max())
 
 

@@ -80,8 +80,9 @@ def v_numpy(s, n):
 
 def test_smoothness_derivatives_match_finite_differences():
     W = chaotic_weight_hh()
-    sm = smoothness_vs_length(chaotic_lstm_outputs, jnp.zeros_like(W), W, [0.6, 1.05], [8, 15], half_width=0.0,
-                              points=1)
+    sm = smoothness_vs_length(
+        chaotic_lstm_outputs, jnp.zeros_like(W), W, [0.6, 1.05], [8, 15], half_width=0.0, points=1
+    )
     eps = 1e-5
     for i, s0 in enumerate([0.6, 1.05]):
         for j, n in enumerate([8, 15]):
@@ -245,7 +246,17 @@ def test_orbit_diagram_as_a_training_hook_and_contraction():
     def init(key):
         return readout(key, lstm(jax.random.fold_in(key, 1), 1, 8), 1)
 
-    r = train_ensemble(task, init, seeds=[0, 1], learning_rates=[1e-2], steps=30, steps_per_epoch=10,
-                       optimizer="clipped_adam", project=stable_lstm_projection, epoch_metrics=od, validation_batches=1)
+    r = train_ensemble(
+        task,
+        init,
+        seeds=[0, 1],
+        learning_rates=[1e-2],
+        steps=30,
+        steps_per_epoch=10,
+        optimizer="clipped_adam",
+        project=stable_lstm_projection,
+        epoch_metrics=od,
+        validation_batches=1,
+    )
     assert r.metrics["orbit"].shape == (2, 1, 3, 50, 3, 2, 1)
     assert np.max(orbit_spread(r.metrics["orbit"][0, 0, -1])) < 1e-4  # sLSTM: one point per input

@@ -6,24 +6,34 @@ import pytest
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.experiments import get_experiment
-from curse_of_memory.store import read_rows
-from curse_of_memory.sweep import reproduce
+from curse_of_memory.runner.store import read_rows
+from curse_of_memory.runner.sweep import reproduce
 
-CHAOTIC, SMOOTH, SINE, SYMBOL = (get_experiment(f"ribeiro2020-{name}") for name in
-                                 ("chaotic-lstm", "smoothness", "sine-orbits", "symbol-orbits"))
+CHAOTIC, SMOOTH, SINE, SYMBOL = (
+    get_experiment(f"ribeiro2020-{name}") for name in ("chaotic-lstm", "smoothness", "sine-orbits", "symbol-orbits")
+)
 
 
 @pytest.fixture(scope="module")
 def chaotic(tmp_path_factory):
-    s = CHAOTIC.settings("quick", overrides={"grid_points": 600, "lyapunov_steps": 500, "lyapunov_burn_in": 500,
-                                             "spectrum_steps": 1500, "attractor_steps": 1500, "newton_starts": 8})
+    s = CHAOTIC.settings(
+        "quick",
+        overrides={
+            "grid_points": 600,
+            "lyapunov_steps": 500,
+            "lyapunov_burn_in": 500,
+            "spectrum_steps": 1500,
+            "attractor_steps": 1500,
+            "newton_starts": 8,
+        },
+    )
     out = tmp_path_factory.mktemp("chaotic")
     outcome = reproduce(CHAOTIC, s, out)
     return s, read_rows(out / CHAOTIC.id / "results.parquet"), outcome
 
 
 def test_chaotic_lstm_end_to_end(chaotic):
-    s, rows, outcome = chaotic
+    _, rows, outcome = chaotic
     assert all(c.passed for c in outcome.claims), [c for c in outcome.claims if not c.passed]
     grid = [r for r in rows if r["kind"] == "slice"]
     assert len(grid) == 601 and sum(r["is_reference"] for r in grid) == 1  # s = 1 added to the grid
@@ -42,8 +52,12 @@ def test_chaotic_claims_fail_on_wrong_rows(chaotic):
     shifted = [dict(r, loss=r["loss"] + 1e-3) if r["kind"] == "slice" else r for r in rows]
     assert any(c.startswith("V(1) = 0") for c in failed(shifted))
     rng = np.random.default_rng(0)
-    noisy = [dict(r, loss=r["loss"] * (1 + 0.1 * rng.random()))
-             if r["kind"] == "slice" and r["attractor"] == "fixed point" else r for r in rows]
+    noisy = [
+        dict(r, loss=r["loss"] * (1 + 0.1 * rng.random()))
+        if r["kind"] == "slice" and r["attractor"] == "fixed point"
+        else r
+        for r in rows
+    ]
     assert any(c.startswith("cost flat") for c in failed(noisy))
     smooth = [dict(r, loss=r["s"]) if r["kind"] == "slice" else r for r in rows]
     assert any(c.startswith("cost jagged") for c in failed(smooth))
@@ -52,8 +66,9 @@ def test_chaotic_claims_fail_on_wrong_rows(chaotic):
 
 
 def test_smoothness_end_to_end_and_failing_rows(tmp_path):
-    s = SMOOTH.settings("quick", overrides={"lengths": [20, 40, 80], "points": 7, "lyapunov_steps": 1000,
-                                            "period_steps": 3000})
+    s = SMOOTH.settings(
+        "quick", overrides={"lengths": [20, 40, 80], "points": 7, "lyapunov_steps": 1000, "period_steps": 3000}
+    )
     outcome = reproduce(SMOOTH, s, tmp_path)
     rows = read_rows(tmp_path / SMOOTH.id / "results.parquet")
     by_claim = {c.claim.split(":")[0]: c for c in outcome.claims}
@@ -77,12 +92,36 @@ def test_bad_settings_are_reported():
         SINE.settings("quick", overrides={"orbit_burn_in": 1600})
     with pytest.raises(ConfigError, match="models"):
         SYMBOL.settings("quick", overrides={"models": ["gru"]})
-    with pytest.raises(ConfigError, match="orbit_every.*divisor of epochs"):
+    with pytest.raises(ConfigError, match=r"orbit_every.*divisor of epochs"):
         SYMBOL.settings("quick", overrides={"orbit_every": 7})
+    with pytest.raises(ConfigError, match="check_points"):
+        CHAOTIC.settings("quick", overrides={"check_points": {"strange": [1.0]}})
+    with pytest.raises(ConfigError, match="chaos_threshold"):
+        CHAOTIC.settings("quick", overrides={"chaos_threshold": float("nan")})
+    with pytest.raises(ConfigError, match="slope_point"):
+        SMOOTH.settings("quick", overrides={"slope_point": 0.7})
+    with pytest.raises(ConfigError, match="lr"):
+        SINE.settings("quick", overrides={"lr": "fast"})
+    with pytest.raises(ConfigError, match="train_data_seed"):
+        SYMBOL.settings("quick", overrides={"train_data_seed": 2**32})
 
 
-TOY_SINE = {"d_hidden": 4, "epochs": 4, "orbit_every": 2, "T": 20, "n_sequences": 10, "batch_size": 5,
-            "orbit_steps": 40, "orbit_burn_in": 30, "steady_steps": 64}
+def test_chaotic_check_points_reach_the_unit_by_increasing_s():
+    s = CHAOTIC.settings("quick", overrides={"check_points": {"chaotic": [1.0], "fixed point": [0.6]}})
+    assert CHAOTIC.units(s)[1]["check_points"] == [[0.6, "fixed point"], [1.0, "chaotic"]]
+
+
+TOY_SINE = {
+    "d_hidden": 4,
+    "epochs": 4,
+    "orbit_every": 2,
+    "T": 20,
+    "n_sequences": 10,
+    "batch_size": 5,
+    "orbit_steps": 40,
+    "orbit_burn_in": 30,
+    "steady_steps": 64,
+}
 
 
 def test_sine_end_to_end_keeps_a_diverged_run(tmp_path):
@@ -94,8 +133,9 @@ def test_sine_end_to_end_keeps_a_diverged_run(tmp_path):
     assert run["diverged"] and len(run["epoch_loss"]) == 4
     assert any(c.claim.startswith("diverged runs") for c in outcome.claims)
     assert not next(c for c in outcome.claims if c.claim.startswith("sLSTM")).passed
-    assert (len([r for r in rows if r["kind"] == "snapshot"]) == 2
-            and len([r for r in rows if r["kind"] == "steady"]) == 40)
+    assert (
+        len([r for r in rows if r["kind"] == "snapshot"]) == 2 and len([r for r in rows if r["kind"] == "steady"]) == 40
+    )
 
 
 def sine_rows(period_error, slstm_spread, lstm_loss=0.01):
@@ -103,8 +143,18 @@ def sine_rows(period_error, slstm_spread, lstm_loss=0.01):
     for m, loss, spread in (("lstm", lstm_loss, 1.0), ("slstm", 0.45, slstm_spread)):
         rows.append({"kind": "run", "model": m, "seed": 2, "final_loss": loss, "diverged": False, "max_spread": spread})
     for omega in np.linspace(np.pi / 16, np.pi / 8, 10):
-        rows.append({"kind": "steady", "model": "lstm", "seed": 2, "omega": omega, "initial": 0, "amplitude": 1.8,
-                     "period": 2 * np.pi / omega * (1 + period_error), "expected_period": 2 * np.pi / omega})
+        rows.append(
+            {
+                "kind": "steady",
+                "model": "lstm",
+                "seed": 2,
+                "omega": omega,
+                "initial": 0,
+                "amplitude": 1.8,
+                "period": 2 * np.pi / omega * (1 + period_error),
+                "expected_period": 2 * np.pi / omega,
+            }
+        )
     return rows
 
 
@@ -116,9 +166,10 @@ def test_sine_claims_follow_the_rows():
 
 
 def symbol_rows(lstm_acc, slstm_acc, lstm_attractors):
-    return [{"kind": "run", "model": m, "seed": 2, "validation_accuracy": acc, "attractors": att, "diverged": False}
-            for m, acc, att in (("lstm", lstm_acc, lstm_attractors), ("slstm", slstm_acc, [1] * 6),
-                                ("ornn", 0.3, [10] * 6))]
+    return [
+        {"kind": "run", "model": m, "seed": 2, "validation_accuracy": acc, "attractors": att, "diverged": False}
+        for m, acc, att in (("lstm", lstm_acc, lstm_attractors), ("slstm", slstm_acc, [1] * 6), ("ornn", 0.3, [10] * 6))
+    ]
 
 
 def test_symbol_claims_follow_the_rows():
@@ -129,9 +180,22 @@ def test_symbol_claims_follow_the_rows():
 
 
 def test_symbol_end_to_end_at_toy_scale(tmp_path):
-    s = SYMBOL.settings("quick", overrides={"d_hidden": 4, "epochs": 2, "orbit_every": 1, "T": 60, "n_train": 40,
-                                            "n_validation": 40, "batch_size": 10, "orbit_steps": 30,
-                                            "orbit_burn_in": 20, "orbit_initial": 3, "models": ["lstm"]})
+    s = SYMBOL.settings(
+        "quick",
+        overrides={
+            "d_hidden": 4,
+            "epochs": 2,
+            "orbit_every": 1,
+            "T": 60,
+            "n_train": 40,
+            "n_validation": 40,
+            "batch_size": 10,
+            "orbit_steps": 30,
+            "orbit_burn_in": 20,
+            "orbit_initial": 3,
+            "models": ["lstm"],
+        },
+    )
     outcome = reproduce(SYMBOL, s, tmp_path)
     rows = read_rows(tmp_path / SYMBOL.id / "results.parquet")
     run = next(r for r in rows if r["kind"] == "run")

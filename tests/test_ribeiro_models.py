@@ -52,9 +52,12 @@ def test_henaff_initialization_gives_2x2_rotations(x64):
     for k in range(3):
         theta = A[2 * k, 2 * k + 1]
         assert -np.pi <= theta <= np.pi and A[2 * k + 1, 2 * k] == -theta
-        np.testing.assert_allclose(B[2 * k:2 * k + 2, 2 * k:2 * k + 2],
-                                   [[np.cos(theta), np.sin(theta)], [-np.sin(theta), np.cos(theta)]], atol=1e-12)
-    off_blocks = B - scipy.linalg.block_diag(*[B[2 * k:2 * k + 2, 2 * k:2 * k + 2] for k in range(3)])
+        np.testing.assert_allclose(
+            B[2 * k : 2 * k + 2, 2 * k : 2 * k + 2],
+            [[np.cos(theta), np.sin(theta)], [-np.sin(theta), np.cos(theta)]],
+            atol=1e-12,
+        )
+    off_blocks = B - scipy.linalg.block_diag(*[B[2 * k : 2 * k + 2, 2 * k : 2 * k + 2] for k in range(3)])
     assert np.max(np.abs(off_blocks)) < 1e-12
 
 
@@ -70,11 +73,14 @@ def test_orthogonal_rnn_sequence_matches_loop(x64, rng):
         h = np.sign(z) * np.maximum(np.abs(z) + b, 0)
         ref.append(h)
     np.testing.assert_allclose(np.asarray(run(cell, x, jnp.asarray(h0))), np.array(ref), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(np.asarray(eqx.filter_jit(lambda m, h, x: m.step(h, x))(cell, jnp.asarray(h0),
-                                                                                    jnp.asarray(x[0]))),
-                               ref[0], rtol=1e-10)
-    np.testing.assert_array_equal(np.asarray(modrelu(jnp.array([-2.0, 0.5, 3.0]), jnp.array([-1.0, -1.0, 0.5]))),
-                                  [-1.0, 0.0, 3.5])
+    np.testing.assert_allclose(
+        np.asarray(eqx.filter_jit(lambda m, h, x: m.step(h, x))(cell, jnp.asarray(h0), jnp.asarray(x[0]))),
+        ref[0],
+        rtol=1e-10,
+    )
+    np.testing.assert_array_equal(
+        np.asarray(modrelu(jnp.array([-2.0, 0.5, 3.0]), jnp.array([-1.0, -1.0, 0.5]))), [-1.0, 0.0, 3.5]
+    )
 
 
 def test_orthogonal_rnn_initialization_scales():
@@ -93,18 +99,19 @@ def test_stable_lstm_projection_sets_column_norms():
     cell = eqx.tree_at(lambda m: m.weight_hh, cell, cell.weight_hh.at[:H, 2].set(0.0))  # a zero column
     projected = jax.jit(stable_lstm_projection)(cell)
     for gate, norm in enumerate(RECURRENT_COLUMN_NORMS):
-        got = column_l1(projected.weight_hh[gate * H:(gate + 1) * H])
+        got = column_l1(projected.weight_hh[gate * H : (gate + 1) * H])
         want = np.full(H, norm)
         if gate == 0:
             want[2] = 0.0  # a zero column has no direction: it stays zero
         np.testing.assert_allclose(got, want, rtol=1e-6)
-    np.testing.assert_allclose(column_l1(projected.weight_ih[H:2 * H]), FORGET_INPUT_COLUMN_NORM, rtol=1e-6)
+    np.testing.assert_allclose(column_l1(projected.weight_ih[H : 2 * H]), FORGET_INPUT_COLUMN_NORM, rtol=1e-6)
     for block in (0, 2, 3):  # the other input blocks and the biases are untouched
-        np.testing.assert_array_equal(projected.weight_ih[block * H:(block + 1) * H],
-                                      cell.weight_ih[block * H:(block + 1) * H])
+        np.testing.assert_array_equal(
+            projected.weight_ih[block * H : (block + 1) * H], cell.weight_ih[block * H : (block + 1) * H]
+        )
     np.testing.assert_array_equal(projected.bias_ih, cell.bias_ih)
     # Directions are kept: each column is a positive multiple of the original.
-    ratio = np.asarray(projected.weight_hh[H:2 * H]) / np.asarray(cell.weight_hh[H:2 * H])
+    ratio = np.asarray(projected.weight_hh[H : 2 * H]) / np.asarray(cell.weight_hh[H : 2 * H])
     assert np.all(ratio > 0) and np.allclose(ratio, ratio[:1], rtol=1e-5)
     again = stable_lstm_projection(projected)
     np.testing.assert_allclose(np.asarray(again.weight_hh), np.asarray(projected.weight_hh), rtol=1e-6)
@@ -122,8 +129,11 @@ def test_stable_lstm_is_contractive_under_a_constant_input():
 
 
 def test_readout_matches_cell_and_head(x64, rng):
-    for cell in (lstm(jax.random.PRNGKey(9), 2, 4), orthogonal_rnn(jax.random.PRNGKey(10), 2, 4),
-                 tanh_rnn(jax.random.PRNGKey(11), 2, 4)):
+    for cell in (
+        lstm(jax.random.PRNGKey(9), 2, 4),
+        orthogonal_rnn(jax.random.PRNGKey(10), 2, 4),
+        tanh_rnn(jax.random.PRNGKey(11), 2, 4),
+    ):
         model = readout(jax.random.PRNGKey(12), cell, 3)
         x = jnp.asarray(rng.normal(size=(10, 2)))
         states = run(cell, x)
@@ -139,11 +149,20 @@ def test_readout_matches_cell_and_head(x64, rng):
 def test_projection_runs_after_every_training_step():
     task = sine_generator(n_sequences=8, T=12, batch_size=4)
     init = lambda key: readout(key, lstm(jax.random.fold_in(key, 1), 1, 5), 1)  # noqa: E731
-    r = train_ensemble(task, init, seeds=[0], learning_rates=[1e-2], steps=20, steps_per_epoch=10,
-                       optimizer="clipped_adam", project=stable_lstm_projection, validation_batches=1)
+    r = train_ensemble(
+        task,
+        init,
+        seeds=[0],
+        learning_rates=[1e-2],
+        steps=20,
+        steps_per_epoch=10,
+        optimizer="clipped_adam",
+        project=stable_lstm_projection,
+        validation_batches=1,
+    )
     cell = jax.tree.map(lambda a: a[0, 0] if eqx.is_array(a) else a, r.models).cell
     for gate, norm in enumerate(RECURRENT_COLUMN_NORMS):
-        np.testing.assert_allclose(column_l1(cell.weight_hh[gate * 5:(gate + 1) * 5]), norm, rtol=1e-5)
+        np.testing.assert_allclose(column_l1(cell.weight_hh[gate * 5 : (gate + 1) * 5]), norm, rtol=1e-5)
     assert np.all(np.isfinite(r.epoch_loss))
 
 
@@ -154,6 +173,6 @@ def test_clipped_adam_clips_the_global_norm():
     state = OPTIMIZERS["clipped_adam"].init(grads)
     clip = OPTIMIZERS["clipped_adam"]
     # The first Adam step normalizes each coordinate; the clip shows in the moments.
-    _, (clip_state, adam_state) = clip.update(grads, state)
+    _, (_, adam_state) = clip.update(grads, state)
     norm = float(jnp.sqrt(sum(jnp.sum(g**2) for g in grads.values())))
     np.testing.assert_allclose(np.asarray(adam_state.mu["a"]), 0.1 * 10.0 * 0.25 / norm, rtol=1e-6)

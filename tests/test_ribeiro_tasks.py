@@ -24,8 +24,9 @@ def test_sine_loss_is_the_summed_squared_error():
     task = sine_generator(n_sequences=5, T=30, batch_size=2)
     model = lambda x: 0.5 * jnp.sin(x * 3.0)  # noqa: E731  any map (T, 1) -> (T, 1)
     batch = jnp.array([4, 1])
-    want = sum(np.sum((0.5 * np.sin(np.asarray(task.inputs[b]) * 3.0) - np.asarray(task.targets[b])) ** 2)
-               for b in (4, 1))
+    want = sum(
+        np.sum((0.5 * np.sin(np.asarray(task.inputs[b]) * 3.0) - np.asarray(task.targets[b])) ** 2) for b in (4, 1)
+    )
     np.testing.assert_allclose(float(jax.jit(lambda b: task.loss(model, b))(batch)), want, rtol=1e-5)
     zero = float(jax.jit(lambda b: task.loss(jnp.zeros_like, b))(jnp.arange(2)))
     assert 0.4 < zero / (2 * 30) < 0.6  # the trivial predictor: ~1/2 per element
@@ -54,6 +55,7 @@ def test_symbol_sequences_place_each_relevant_symbol_once():
 def test_symbol_loss_and_accuracy():
     task = symbol_classification(seed=2, n=40, T=60, batch_size=8)
     assert task.inputs.shape == (40, 60, 6) and np.all(np.asarray(task.inputs).sum(-1) == 1)
+
     # A "model" reading the label from the input itself (positions are not fixed: sum the windows).
     def oracle(x):
         a1 = jnp.sum(x[9:19, 1])

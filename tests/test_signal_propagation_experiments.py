@@ -8,11 +8,11 @@ import pytest
 from curse_of_memory.diagnostics import autocorrelation
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.experiments import get_experiment
-from curse_of_memory.experiments.zucchet2024_fig12 import measured
-from curse_of_memory.experiments.zucchet2024_fig15 import final_state_and_sensitivity
+from curse_of_memory.experiments.zucchet2024.fig12 import measured
+from curse_of_memory.experiments.zucchet2024.fig15 import final_state_and_sensitivity
 from curse_of_memory.models import simple_chrono_gru
-from curse_of_memory.store import read_rows
-from curse_of_memory.sweep import reproduce
+from curse_of_memory.runner.store import read_rows
+from curse_of_memory.runner.sweep import reproduce
 from curse_of_memory.tasks import SyntheticEmbeddings
 
 FIG5, FIG12, FIG13, FIG14, FIG15 = (get_experiment(f"zucchet2024-fig{i}") for i in (5, 12, 13, 14, 15))

@@ -6,19 +6,33 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from curse_of_memory import __version__
 from curse_of_memory.experiments import registry
-from curse_of_memory.experiments.experiment import Claim, Experiment
-from curse_of_memory.store import RunStore, atomic_write, read_rows, unit_key, write_rows
-from curse_of_memory.sweep import reproduce, run_units
+from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.settings import Settings, setting
+from curse_of_memory.runner.store import RunStore, atomic_write, read_rows, unit_key, write_rows
+from curse_of_memory.runner.sweep import reproduce, run_units
 
 CLI = [sys.executable, "-m", "curse_of_memory"]
-TINY_FIG1 = ["--set", "grid_points=40", "--set", "mc_sequences=8", "--set", "mc_constant_sequences=64",
-             "--set", "mc_burn_in=50", "--set", "mc_window=200", "--set", "mc_rhos=[0.0,1.0]"]
+TINY_FIG1 = [
+    "--set",
+    "grid_points=40",
+    "--set",
+    "mc_sequences=8",
+    "--set",
+    "mc_constant_sequences=64",
+    "--set",
+    "mc_burn_in=50",
+    "--set",
+    "mc_window=200",
+    "--set",
+    "mc_rhos=[0.0,1.0]",
+]
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
@@ -35,16 +49,23 @@ def test_rows_of_different_kinds_round_trip(tmp_path):
     rows = [{"kind": "a", "x": 1.0}, {"kind": "b", "curve": [1.0, 2.0], "flag": True}]
     write_rows(tmp_path / "t.parquet", rows)
     back = read_rows(tmp_path / "t.parquet")
-    assert back == [{"kind": "a", "x": 1.0, "curve": None, "flag": None},
-                    {"kind": "b", "x": None, "curve": [1.0, 2.0], "flag": True}]
+    assert back == [
+        {"kind": "a", "x": 1.0, "curve": None, "flag": None},
+        {"kind": "b", "x": None, "curve": [1.0, 2.0], "flag": True},
+    ]
 
 
 def test_unit_key_depends_on_config_and_version(monkeypatch):
     a = unit_key({"nu0": 0.9, "seeds": [1, 2]})
     assert a == unit_key({"seeds": [1, 2], "nu0": 0.9})
     assert a != unit_key({"nu0": 0.99, "seeds": [1, 2]})
-    monkeypatch.setattr("curse_of_memory.store.__version__", __version__ + ".dev")
+    monkeypatch.setattr("curse_of_memory.runner.store.__version__", __version__ + ".dev")
     assert a != unit_key({"nu0": 0.9, "seeds": [1, 2]})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Counting(Settings):
+    n: int = setting(3, "units", low=1)
 
 
 def _counting_experiment(calls):
@@ -54,11 +75,17 @@ def _counting_experiment(calls):
         return [{"i": config["i"], "value": float(config["i"]) ** 2}]
 
     return Experiment(
-        id="test-counting", paper="-", figure_label="-", description="counts its units",
-        profiles={"quick": {"n": 3}}, minutes={"quick": 0},
-        units=lambda s: [{"i": i} for i in range(s["n"])], run_unit=run_unit,
-        claims=lambda rows, s: [Claim("sum of squares", "5", str(sum(r["value"] for r in rows)),
-                                      sum(r["value"] for r in rows) == 5)],
+        id="test-counting",
+        paper="-",
+        figure_label="-",
+        description="counts its units",
+        profiles={"quick": Counting(), "full": Counting()},
+        minutes={"quick": 0, "full": 0},
+        units=lambda s: [{"i": i} for i in range(s.n)],
+        run_unit=run_unit,
+        claims=lambda rows, s: [
+            Claim("sum of squares", "5", str(sum(r["value"] for r in rows)), sum(r["value"] for r in rows) == 5)
+        ],
         figure=lambda rows, s, path: Path(path).write_bytes(b"png"),
     )
 
@@ -76,8 +103,14 @@ def test_finished_units_are_reused(tmp_path):
     assert calls == [0, 1, 2, 1], "only the missing unit runs again"
     assert sorted(r["i"] for r in rows) == [0, 1, 2]
     out = tmp_path / "test-counting"
-    assert {p.name for p in out.iterdir()} >= {"results.parquet", "claims.json", "figure.png", "summary.md",
-                                               "meta.json", "runs"}
+    assert {p.name for p in out.iterdir()} >= {
+        "results.parquet",
+        "claims.json",
+        "figure.png",
+        "summary.md",
+        "meta.json",
+        "runs",
+    }
     assert json.loads((out / "claims.json").read_text())[0].keys() == {"claim", "expected", "measured", "passed"}
 
 
@@ -101,8 +134,10 @@ def test_list_shows_every_experiment():
         (["reproduce", "zucchet2024-fig3", "--set", "nu0s=[0.5,1.0]"], ["nu0s", "[0, 1)"]),
         (["reproduce", "zucchet2024-fig3", "--set", "steps=0"], ["steps", "positive"]),
         (["reproduce", "zucchet2024-fig3", "--set", "T=-5"], ["T", "positive"]),
-        (["reproduce", "zucchet2024-fig3", "--set", 'learning_rates={"lru":[0.1,0],"rnn":[1e-3]}'],
-         ["learning_rates", "positive"]),
+        (
+            ["reproduce", "zucchet2024-fig3", "--set", 'learning_rates={"lru":[0.1,0],"rnn":[1e-3]}'],
+            ["learning_rates", "positive"],
+        ),
         (["reproduce", "zucchet2024-fig1", "--set", "colour=red"], ["no setting 'colour'"]),
         (["reproduce", "zucchet2024-fig1", "--as-published"], ["no as-published"]),
         (["bench", "--steps", "0"], ["--steps"]),

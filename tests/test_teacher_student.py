@@ -38,15 +38,17 @@ def test_population_loss_is_the_expectation_of_the_sampled_loss(x64, setup):
     pop = teacher_student(0.9, T=60, mode="population")
     exact = float(pop.loss(student, pop.sample(KEY)))
     delta = student.kernel(60) - task.teacher_kernel
-    np.testing.assert_allclose(exact, 0.5 * np.sum(np.asarray(kernel_weights(60)) * np.asarray(delta[:, 0, 0]) ** 2),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        exact, 0.5 * np.sum(np.asarray(kernel_weights(60)) * np.asarray(delta[:, 0, 0]) ** 2), rtol=1e-12
+    )
     big = teacher_student(0.9, T=60, batch_size=20000)
     sampled = float(eqx.filter_jit(lambda t, s, x: t.loss(s, x))(big, student, big.sample(KEY)))
     # 20000 x 60 samples: the relative standard error is well under 1%.
     np.testing.assert_allclose(sampled, exact, rtol=0.03)
     zero = float(pop.zero_predictor_loss())
-    np.testing.assert_allclose(zero, 0.5 * np.sum(np.asarray(kernel_weights(60))
-                                                  * np.asarray(task.teacher_kernel[:, 0, 0]) ** 2))
+    np.testing.assert_allclose(
+        zero, 0.5 * np.sum(np.asarray(kernel_weights(60)) * np.asarray(task.teacher_kernel[:, 0, 0]) ** 2)
+    )
 
 
 def test_teacher_is_the_same_for_every_training_seed():
@@ -64,8 +66,13 @@ def test_population_mode_needs_a_kernel():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"nu0": 1.0}, "nu0"), ({"nu0": -0.1}, "nu0"), ({"nu0": 0.5, "T": 0}, "T must"),
-     ({"nu0": 0.5, "batch_size": 0}, "batch_size"), ({"nu0": 0.5, "mode": "exact"}, "mode")],
+    [
+        ({"nu0": 1.0}, "nu0"),
+        ({"nu0": -0.1}, "nu0"),
+        ({"nu0": 0.5, "T": 0}, "T must"),
+        ({"nu0": 0.5, "batch_size": 0}, "batch_size"),
+        ({"nu0": 0.5, "mode": "exact"}, "mode"),
+    ],
 )
 def test_bad_task_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -27,10 +27,12 @@ LAMBDAS = np.array([0.0, 0.3, 0.8, 0.95])
 @pytest.mark.parametrize("rho", [0.0, 0.5, 0.9])
 def test_ar1_closed_forms_equal_the_general_formulas(x64, rho):
     R = rho ** np.arange(4000)
-    np.testing.assert_allclose(hidden_second_moment(LAMBDAS, rho),
-                               hidden_second_moment_from_autocorrelation(LAMBDAS, R), rtol=1e-10)
-    np.testing.assert_allclose(sensitivity_second_moment(LAMBDAS, rho),
-                               sensitivity_second_moment_from_autocorrelation(LAMBDAS, R), rtol=1e-10)
+    np.testing.assert_allclose(
+        hidden_second_moment(LAMBDAS, rho), hidden_second_moment_from_autocorrelation(LAMBDAS, R), rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        sensitivity_second_moment(LAMBDAS, rho), sensitivity_second_moment_from_autocorrelation(LAMBDAS, R), rtol=1e-10
+    )
 
 
 def test_special_cases(x64):
@@ -66,11 +68,13 @@ def test_monte_carlo_matches_general_autocorrelation(x64):
     x = np.sqrt(0.6) * white_noise(key_white, (256, 4000, 1)) + np.sqrt(0.4) * ar1(key_slow, 0.95, (256, 4000, 1))
     R = 0.6 * (np.arange(3000) == 0) + 0.4 * 0.95 ** np.arange(3000)
     lam = jnp.asarray([0.5, 0.9])
-    m = hidden_second_moments(lambda lam, x: linear_recurrence(lam, jnp.broadcast_to(x, (*x.shape[:-1], 2))), lam, x,
-                              burn_in=500)
+    m = hidden_second_moments(
+        lambda lam, x: linear_recurrence(lam, jnp.broadcast_to(x, (*x.shape[:-1], 2))), lam, x, burn_in=500
+    )
     np.testing.assert_allclose(m.hidden, hidden_second_moment_from_autocorrelation(lam, R), rtol=0.05)
-    np.testing.assert_allclose(next(iter(m.sensitivity.values())),
-                               sensitivity_second_moment_from_autocorrelation(lam, R), rtol=0.05)
+    np.testing.assert_allclose(
+        next(iter(m.sensitivity.values())), sensitivity_second_moment_from_autocorrelation(lam, R), rtol=0.05
+    )
 
 
 def test_normalized_exp_sensitivity_matches_monte_carlo(x64):
@@ -84,8 +88,9 @@ def test_normalized_exp_sensitivity_matches_monte_carlo(x64):
     for rho in (0.0, 0.8):
         m = hidden_second_moments(hidden, w, ar1(jax.random.PRNGKey(2), rho, (256, 4000, 1)), burn_in=400)
         np.testing.assert_allclose(m.hidden, normalized_hidden_second_moment(lam, rho), rtol=0.04)
-        np.testing.assert_allclose(next(iter(m.sensitivity.values())),
-                                   normalized_sensitivity_second_moment(lam, rho), rtol=0.04)
+        np.testing.assert_allclose(
+            next(iter(m.sensitivity.values())), normalized_sensitivity_second_moment(lam, rho), rtol=0.04
+        )
 
 
 def test_normalized_sensitivity_limits(x64):
@@ -94,8 +99,9 @@ def test_normalized_sensitivity_limits(x64):
     np.testing.assert_allclose(normalized_sensitivity_second_moment(lam, 0.5), 0.25 * 1.5 / 0.5, rtol=1e-3)
     np.testing.assert_allclose(normalized_sensitivity_as_published(lam, 0.0), 0.5, rtol=1e-3)
     # Without the exp coordinate: the magnitude sensitivity of the normalized state is 1/(1-l^2)^2.
-    np.testing.assert_allclose(normalized_sensitivity_second_moment(0.9, 0.0, exp=False), 1 / (1 - 0.81) ** 2,
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        normalized_sensitivity_second_moment(0.9, 0.0, exp=False), 1 / (1 - 0.81) ** 2, rtol=1e-10
+    )
 
 
 def test_one_dimensional_losses_match_simulation(x64):

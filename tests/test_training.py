@@ -18,9 +18,15 @@ def trained():
     """Seeds (0, 0, 1) x learning rates (1e-2, 1e4): one ensemble, one compilation."""
     task = teacher_student(0.5, T=20, batch_size=8)
     seen = []
-    result = train_ensemble(task, lambda key: linear_rnn(key, 1, 1, 8), seeds=[0, 0, 1],
-                            learning_rates=[1e-2, 1e4], steps=400, epoch_metrics=metrics,
-                            on_progress=lambda done, total: seen.append((done, total)))
+    result = train_ensemble(
+        task,
+        lambda key: linear_rnn(key, 1, 1, 8),
+        seeds=[0, 0, 1],
+        learning_rates=[1e-2, 1e4],
+        steps=400,
+        epoch_metrics=metrics,
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
     return task, result, seen
 
 
@@ -60,8 +66,15 @@ def test_hook_every_k_epochs_matches_the_every_epoch_record(trained):
     """metrics_every=2: the hook runs after epochs 1 and 3 only, the per-epoch records and the
     training itself are unchanged."""
     task, r, _ = trained
-    thin = train_ensemble(task, lambda key: linear_rnn(key, 1, 1, 8), seeds=[0, 0, 1], learning_rates=[1e-2, 1e4],
-                          steps=400, epoch_metrics=metrics, metrics_every=2)
+    thin = train_ensemble(
+        task,
+        lambda key: linear_rnn(key, 1, 1, 8),
+        seeds=[0, 0, 1],
+        learning_rates=[1e-2, 1e4],
+        steps=400,
+        epoch_metrics=metrics,
+        metrics_every=2,
+    )
     np.testing.assert_array_equal(thin.epoch_loss, r.epoch_loss)
     np.testing.assert_array_equal(thin.metrics["grad_norm"], r.metrics["grad_norm"])
     assert thin.metrics["A_norm"].shape == (3, 2, 2)
@@ -78,9 +91,14 @@ def test_cosine_schedule_endpoints():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"steps": 150}, "multiple"), ({"steps": 0}, "steps"), ({"learning_rates": [0.1, -1.0]}, "learning rate"),
-     ({"schedule": "linear"}, "schedule"), ({"metrics_every": 3}, "multiple of metrics_every"),
-     ({"metrics_every": 0}, "metrics_every")],
+    [
+        ({"steps": 150}, "multiple"),
+        ({"steps": 0}, "steps"),
+        ({"learning_rates": [0.1, -1.0]}, "learning rate"),
+        ({"schedule": "linear"}, "schedule"),
+        ({"metrics_every": 3}, "multiple of metrics_every"),
+        ({"metrics_every": 0}, "metrics_every"),
+    ],
 )
 def test_bad_training_settings(kwargs, match):
     args = {"seeds": [0], "learning_rates": [0.1], "steps": 200, **kwargs}
@@ -95,10 +113,18 @@ def clip_recurrent(model):
 
 def test_sgd_and_projection():
     task = teacher_student(0.5, T=10, batch_size=4)
-    r = train_ensemble(task, lambda k: linear_rnn(k, 1, 1, 4), seeds=[0], learning_rates=[1e-3], steps=100,
-                       optimizer="sgd", project=clip_recurrent)
+    r = train_ensemble(
+        task,
+        lambda k: linear_rnn(k, 1, 1, 4),
+        seeds=[0],
+        learning_rates=[1e-3],
+        steps=100,
+        optimizer="sgd",
+        project=clip_recurrent,
+    )
     assert float(jnp.max(jnp.abs(r.models.A))) <= np.float32(0.1)
     assert np.all(np.isfinite(r.final_loss))
     with pytest.raises(ValueError, match="optimizer"):
-        train_ensemble(task, lambda k: linear_rnn(k, 1, 1, 4), seeds=[0], learning_rates=[1e-3], steps=100,
-                       optimizer="lbfgs")
+        train_ensemble(
+            task, lambda k: linear_rnn(k, 1, 1, 4), seeds=[0], learning_rates=[1e-3], steps=100, optimizer="lbfgs"
+        )

@@ -12,7 +12,7 @@ paper's code does (it used an associative scan for the LRU).
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.models import complex_diagonal_rnn, linear_rnn, lru
@@ -35,8 +35,15 @@ def time_training_step(model: str, method: str, steps: int, repeats: int = 3) ->
     task = teacher_student(NU0, T=T, batch_size=BATCH, student_method=method)
 
     def run():
-        train_ensemble(task, MODELS[model], seeds=[0], learning_rates=[1e-3], steps=steps,
-                       steps_per_epoch=steps, validation_batches=1)
+        train_ensemble(
+            task,
+            MODELS[model],
+            seeds=[0],
+            learning_rates=[1e-3],
+            steps=steps,
+            steps_per_epoch=steps,
+            validation_batches=1,
+        )
 
     run()  # compile
     times = []
@@ -47,8 +54,9 @@ def time_training_step(model: str, method: str, steps: int, repeats: int = 3) ->
     return min(times) / steps * 1e3
 
 
-def run_training_step_bench(steps: int = 500, models: list[str] | None = None,
-                            methods: list[str] | None = None, log=None) -> list[dict]:
+def run_training_step_bench(
+    steps: int = 500, models: list[str] | None = None, methods: list[str] | None = None, log=None
+) -> list[dict]:
     """One result per (model, method): {"model", "method", "batch", "T", "hidden", "ms_per_step"}."""
     models, methods = models or list(MODELS), methods or list(METHODS)
     for name, chosen, known in (("model", models, MODELS), ("method", methods, METHODS)):
@@ -59,8 +67,16 @@ def run_training_step_bench(steps: int = 500, models: list[str] | None = None,
     for model in models:
         for method in methods:
             ms = time_training_step(model, method, steps)
-            results.append({"model": model, "method": method, "batch": BATCH, "T": T, "hidden": HIDDEN,
-                            "ms_per_step": round(ms, 4)})
+            results.append(
+                {
+                    "model": model,
+                    "method": method,
+                    "batch": BATCH,
+                    "T": T,
+                    "hidden": HIDDEN,
+                    "ms_per_step": round(ms, 4),
+                }
+            )
             if log is not None:
                 log(f"{model:>8} {method:>12}: {ms:8.3f} ms/step")
     return results

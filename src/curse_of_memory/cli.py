@@ -19,7 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from curse_of_memory.errors import ConfigError
-from curse_of_memory.experiments import PROFILES, get_experiment, registry
+from curse_of_memory.experiments import get_experiment, registry
+from curse_of_memory.harness.settings import PROFILES
 
 console = Console()
 error_console = Console(stderr=True)
@@ -39,10 +40,21 @@ def parse_override(text: str) -> tuple[str, object]:
 def cmd_list(args) -> int:
     experiments = registry().values()
     if args.json:
-        print(json.dumps([
-            {"id": e.id, "paper": e.paper, "figure": e.figure_label, "description": e.description,
-             "minutes": dict(e.minutes)} for e in experiments
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": e.id,
+                        "paper": e.paper,
+                        "figure": e.figure_label,
+                        "description": e.description,
+                        "minutes": dict(e.minutes),
+                    }
+                    for e in experiments
+                ],
+                indent=2,
+            )
+        )
         return 0
     table = Table(show_lines=True)
     table.add_column("id", no_wrap=True)
@@ -51,8 +63,13 @@ def cmd_list(args) -> int:
     table.add_column("full", no_wrap=True)
     table.add_column("what it shows", ratio=1)
     for e in experiments:
-        table.add_row(e.id, f"{e.paper}, {e.figure_label}", f"~{e.minutes['quick']:g} min",
-                      f"~{e.minutes['full']:g} min", e.description)
+        table.add_row(
+            e.id,
+            f"{e.paper}, {e.figure_label}",
+            f"~{e.minutes['quick']:g} min",
+            f"~{e.minutes['full']:g} min",
+            e.description,
+        )
     console.print(table)
     return 0
 
@@ -60,13 +77,20 @@ def cmd_list(args) -> int:
 def run_and_report(plans, out: Path, executor, quiet: bool) -> None:
     """Run (experiment, settings) pairs into `out` with a progress bar, print one verdict
     line per claim, and write out/index.html."""
-    from curse_of_memory.report import write_report
-    from curse_of_memory.sweep import check_writable, reproduce
+    from curse_of_memory.runner.report import write_report
+    from curse_of_memory.runner.sweep import check_writable, reproduce
 
     executor.start()
     check_writable(out)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("units"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("units"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     failed = 0
     with Progress(*columns, console=console, disable=quiet, transient=True) as progress, _stopping(executor):
         for exp, settings in plans:
@@ -79,8 +103,14 @@ def run_and_report(plans, out: Path, executor, quiet: bool) -> None:
             progress.remove_task(task)
             passed = sum(c.passed for c in outcome.claims)
             failed += len(outcome.claims) - passed
-            console.print(Text.assemble((exp.id, "bold"), f" ({settings['profile']}, {outcome.seconds:.0f} s): "
-                          f"{passed}/{len(outcome.claims)} claims pass -> {outcome.out_dir}"), soft_wrap=True)
+            console.print(
+                Text.assemble(
+                    (exp.id, "bold"),
+                    f" ({settings.profile}, {outcome.seconds:.0f} s): "
+                    f"{passed}/{len(outcome.claims)} claims pass -> {outcome.out_dir}",
+                ),
+                soft_wrap=True,
+            )
             for c in outcome.claims:
                 mark = ("PASS", "green") if c.passed else ("FAIL", "red")
                 line = Text.assemble("  ", mark, f" {c.claim}: measured {c.measured}, expected {c.expected}")
@@ -91,7 +121,7 @@ def run_and_report(plans, out: Path, executor, quiet: bool) -> None:
 
 
 def cmd_reproduce(args) -> int:
-    from curse_of_memory.executors import Executor
+    from curse_of_memory.runner.executors import Executor
 
     executor = Executor(args.executor, args.workers, args.address)
     overrides = dict(parse_override(text) for text in args.set)
@@ -106,7 +136,7 @@ def cmd_reproduce(args) -> int:
 
 def cmd_diagnose(args) -> int:
     from curse_of_memory.diagnose import diagnosis, load_factory
-    from curse_of_memory.executors import Executor
+    from curse_of_memory.runner.executors import Executor
 
     factory, source_hash = load_factory(args.layer)
     name = args.layer.rpartition(":")[2]
@@ -129,7 +159,7 @@ def _stopping(executor):
 
 
 def cmd_report(args) -> int:
-    from curse_of_memory.report import write_report
+    from curse_of_memory.runner.report import write_report
 
     console.print(f"report: {write_report(Path(args.out_dir))}", highlight=False, soft_wrap=True)
     return 0
@@ -140,8 +170,9 @@ def cmd_bench(args) -> int:
 
     if args.steps < 1:
         raise ConfigError(f"--steps must be a positive integer, got {args.steps}")
-    results = run_training_step_bench(steps=args.steps, models=args.models, methods=args.methods,
-                                      log=None if args.json else console.print)
+    results = run_training_step_bench(
+        steps=args.steps, models=args.models, methods=args.methods, log=None if args.json else console.print
+    )
     if args.json:
         print(json.dumps(results, indent=2))
     return 0
@@ -157,12 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reproduce", help="run experiments, check their claims, draw their figures")
     p.add_argument("ids", nargs="*", help="experiment ids (default: all; see `list`)")
-    p.add_argument("--profile", default="quick", choices=PROFILES,
-                   help="quick (minutes) or full (the paper's protocol)")
+    p.add_argument(
+        "--profile", default="quick", choices=PROFILES, help="quick (minutes) or full (the paper's protocol)"
+    )
     p.add_argument("--out", default="results", help="output folder (default: results)")
     p.add_argument("--seed", type=int, default=None, help="base seed (default: the experiment's own)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a setting of the profile, e.g. --set steps=2000 --set 'nu0s=[0.5,0.99]'")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting of the profile, e.g. --set steps=2000 --set 'nu0s=[0.5,0.99]'",
+    )
     p.add_argument("--as-published", action="store_true", help="reproduce the original code's quirks where documented")
     p.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
     p.add_argument("--executor", default="local", help="local (this process, or a pool with --workers) or ray")
@@ -171,9 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("diagnose", help="run the diagnostics on your own recurrent layer")
-    p.add_argument("layer", metavar="MODULE:FACTORY",
-                   help="factory f(key, memory_scale) -> equinox.Module mapping (T, width) to (T, width); "
-                        "MODULE is a dotted name or a .py file")
+    p.add_argument(
+        "layer",
+        metavar="MODULE:FACTORY",
+        help="factory f(key, memory_scale) -> equinox.Module mapping (T, width) to (T, width); "
+        "MODULE is a dotted name or a .py file",
+    )
     p.add_argument("--checks", default=None, help="comma-separated subset of the checks (default: all)")
     p.add_argument("--width", type=int, default=16, help="the layer's input and output width")
     p.add_argument("--profile", default="quick", choices=PROFILES)

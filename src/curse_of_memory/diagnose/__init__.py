@@ -13,53 +13,73 @@ Hessian eigenvalues of a teacher-student loss at its optimum).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from curse_of_memory.diagnose import hessian, memory, sensitivity, signal
 from curse_of_memory.diagnose.curves import GROWTH_LIMIT
 from curse_of_memory.diagnose.layer import check_layer, load_factory
-from curse_of_memory.experiments import checks as setting_checks
-from curse_of_memory.experiments.experiment import Experiment
-from curse_of_memory.experiments.plotting import new_figure, save
+from curse_of_memory.harness.experiment import Experiment
+from curse_of_memory.harness.plotting import new_figure, save
+from curse_of_memory.harness.settings import Settings, setting
 
 __all__ = ["CHECKS", "check_layer", "diagnosis", "load_factory"]
 
 # Each check: rows(factory, unit config) -> rows, claims(rows, settings), draw(ax, rows).
 CHECKS = {"sensitivity": sensitivity, "signal": signal, "memory": memory, "hessian": hessian}
 PAPER_MEMORY_SCALES = [1.0, 10**0.5, 10.0, 10**1.5, 100.0]
-QUICK = {"checks": list(CHECKS), "memory_scales": PAPER_MEMORY_SCALES, "width": 16, "T": 1024, "batch": 8,
-         "probes": 8, "layers": 4, "eigenvalues": 4}
 INTEGERS = ("width", "T", "batch", "probes", "layers", "eigenvalues")
 
 
-def diagnosis(factory: Callable, name: str, source_hash: str = "") -> Experiment:
-    """The diagnosis of one layer as an Experiment (run it with `sweep.reproduce`).
+@dataclass(frozen=True, kw_only=True)
+class DiagnoseSettings(Settings):
+    """A diagnosis: which checks, at which memory scales, at what statistical effort."""
 
-    Settings: checks (a subset of CHECKS), memory_scales, width (the layer's), T (sequence
-    length), batch (sequences), probes (random probes or input directions), layers (depth of
-    the `signal` stack), eigenvalues (how many of the Hessian's top ones)."""
+    checks: list[str] = setting(list(CHECKS), "the checks to run", choices=CHECKS)
+    memory_scales: list[float] = setting(
+        PAPER_MEMORY_SCALES, "memory scales the layer is built at", low=0, low_open=True, min_items=2
+    )
+    width: int = setting(16, "the layer's input and output width", low=1)
+    T: int = setting(1024, "sequence length", low=1)
+    batch: int = setting(32, "sequences per measurement", low=1)
+    probes: int = setting(32, "random probes (sensitivity) or input directions (memory)", low=1)
+    layers: int = setting(4, "depth of the deep stack of the signal check", low=1)
+    eigenvalues: int = setting(8, "top Hessian eigenvalues computed", low=1)
+
+
+PROFILES = {"quick": DiagnoseSettings(batch=8, probes=8, eigenvalues=4), "full": DiagnoseSettings()}
+
+
+def diagnosis(factory: Callable, name: str, source_hash: str = "") -> Experiment:
+    """The diagnosis of one layer as an Experiment (run it with `runner.sweep.reproduce`);
+    its settings are `DiagnoseSettings`."""
 
     def validate(s):
-        setting_checks.one_of("checks", s["checks"], CHECKS)
-        for field in INTEGERS:
-            setting_checks.positive_int(field, s[field])
-        setting_checks.positive_number("memory_scales", s["memory_scales"])
-        setting_checks.require(len(s["memory_scales"]) >= 2, "memory_scales", "at least two values", s["memory_scales"])
-        check_layer(factory, s["width"])
+        check_layer(factory, s.width)
 
     def units(s):
-        return [{"check": check, "memory_scale": m, "seed": s["seed"], "layer": name, "source": source_hash,
-                 **{k: s[k] for k in INTEGERS}} for check in s["checks"] for m in s["memory_scales"]]
+        return [
+            {
+                "check": check,
+                "memory_scale": m,
+                "seed": s.seed,
+                "layer": name,
+                "source": source_hash,
+                **s.pick(*INTEGERS),
+            }
+            for check in s.checks
+            for m in s.memory_scales
+        ]
 
     def run_unit(config, progress):
         return CHECKS[config["check"]].rows(factory, config)
 
     def claims(rows, s):
-        return [c for check in s["checks"] for c in CHECKS[check].claims(rows, s)]
+        return [c for check in s.checks for c in CHECKS[check].claims(rows, s)]
 
     def figure(rows, s, path):
-        fig, ax = new_figure(1, len(s["checks"]))
-        for a, check in zip(ax[0], s["checks"]):
+        fig, ax = new_figure(1, len(s.checks))
+        for a, check in zip(ax[0], s.checks, strict=True):
             CHECKS[check].draw(a, rows)
         save(fig, path)
 
@@ -68,7 +88,7 @@ def diagnosis(factory: Callable, name: str, source_hash: str = "") -> Experiment
         paper="your layer",
         figure_label="diagnosis",
         description=f"Diagnosis of {name} against memory scale: the selected checks among " + ", ".join(CHECKS) + ".",
-        profiles={"quick": QUICK, "full": {**QUICK, "batch": 32, "probes": 32, "eigenvalues": 8}},
+        profiles=PROFILES,
         minutes={"quick": 3, "full": 10},
         units=units,
         run_unit=run_unit,

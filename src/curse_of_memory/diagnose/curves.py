@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from curse_of_memory.experiments.claims import at_most
-from curse_of_memory.experiments.plotting import colors
-from curse_of_memory.experiments.table import column, distinct, select
+from curse_of_memory.harness.claims import at_most
+from curse_of_memory.harness.plotting import colors
+from curse_of_memory.harness.table import column, distinct, select
 
 # Growth across the memory grid above which a quantity is flagged (the paper's LRU keeps all
 # but its angle sensitivity within ~30x; the complex diagonal RNN grows by 1e8).
@@ -29,15 +29,17 @@ def growth(rows, check, group) -> float:
 def growth_claims(rows, check) -> list:
     """One claim per group: it grows at most GROWTH_LIMIT times across the memory scales.
     Groups that are zero everywhere (parameters the quantity does not depend on) are skipped."""
-    return [at_most(f"{check}: growth of {group} across memory scales", growth(rows, check, group), GROWTH_LIMIT)
-            for group in distinct(select(rows, check=check), "group")
-            if np.any(curve(rows, check, group)[1] != 0)]
+    return [
+        at_most(f"{check}: growth of {group} across memory scales", growth(rows, check, group), GROWTH_LIMIT)
+        for group in distinct(select(rows, check=check), "group")
+        if np.any(curve(rows, check, group)[1] != 0)
+    ]
 
 
 def plot_groups(ax, rows, check, ylabel, title) -> None:
     """Each group's curve against memory scale on log-log axes; groups named "(...)" dashed."""
     groups = distinct(select(rows, check=check), "group")
-    for group, color in zip(groups, colors(len(groups), "tab10")):
+    for group, color in zip(groups, colors(len(groups), "tab10"), strict=True):
         scales, values = curve(rows, check, group)
         if np.any(values > 0):
             ax.plot(scales, values, marker="o", color=color, label=group, ls="--" if group.startswith("(") else "-")

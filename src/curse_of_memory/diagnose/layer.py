@@ -12,8 +12,8 @@ import importlib
 import importlib.util
 import inspect
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import equinox as eqx
 import jax
@@ -27,8 +27,9 @@ def load_factory(spec: str) -> tuple[Callable, str]:
     factory and a hash of its module's source (so edits invalidate stored results)."""
     module_name, sep, attr = spec.rpartition(":")
     if not sep or not module_name or not attr:
-        raise ConfigError("the layer must be given as MODULE:FACTORY (e.g. examples/custom_layer.py:min_gru), "
-                          f"got {spec!r}")
+        raise ConfigError(
+            f"the layer must be given as MODULE:FACTORY (e.g. examples/custom_layer.py:min_gru), got {spec!r}"
+        )
     try:
         if module_name.endswith(".py") or "/" in module_name:
             path = Path(module_name)
@@ -56,15 +57,21 @@ def check_layer(factory: Callable, width: int, T: int = 8) -> None:
     try:
         layer = factory(jax.random.PRNGKey(0), 1.0)
     except Exception as error:
-        raise ConfigError(f"calling the factory as f(key, memory_scale) failed: {type(error).__name__}: {error}; "
-                          "expected a function (key, memory_scale) -> equinox.Module") from None
+        raise ConfigError(
+            f"calling the factory as f(key, memory_scale) failed: {type(error).__name__}: {error}; "
+            "expected a function (key, memory_scale) -> equinox.Module"
+        ) from None
     if not isinstance(layer, eqx.Module):
         raise ConfigError(f"the factory must return an equinox.Module, got {type(layer).__name__}")
     try:
         out = jax.eval_shape(layer, jax.ShapeDtypeStruct((T, width), jnp.float32))
     except Exception as error:
-        raise ConfigError(f"calling the layer on inputs of shape ({T}, {width}) failed: {type(error).__name__}: "
-                          f"{error}; expected a map (T, width) -> (T, width) (set the width with --width)") from None
+        raise ConfigError(
+            f"calling the layer on inputs of shape ({T}, {width}) failed: {type(error).__name__}: "
+            f"{error}; expected a map (T, width) -> (T, width) (set the width with --width)"
+        ) from None
     if getattr(out, "shape", None) != (T, width):
-        raise ConfigError(f"the layer maps inputs ({T}, {width}) to {getattr(out, 'shape', type(out).__name__)}; "
-                          f"expected ({T}, {width}): (T, width) -> (T, width) (set the width with --width)")
+        raise ConfigError(
+            f"the layer maps inputs ({T}, {width}) to {getattr(out, 'shape', type(out).__name__)}; "
+            f"expected ({T}, {width}): (T, width) -> (T, width) (set the width with --width)"
+        )

@@ -14,9 +14,9 @@ import jax
 import numpy as np
 
 from curse_of_memory.diagnostics import memory_function
-from curse_of_memory.experiments.claims import at_least
-from curse_of_memory.experiments.plotting import colors
-from curse_of_memory.experiments.table import column, select
+from curse_of_memory.harness.claims import at_least
+from curse_of_memory.harness.plotting import colors
+from curse_of_memory.harness.table import column, select
 
 # Small steps: the memory of the layer as initialized (its linear response around the zero
 # state); large inputs saturate gates and measure a different, input-driven timescale.
@@ -32,10 +32,18 @@ def effective_length(curve) -> float:
 def rows(factory, config) -> list[dict]:
     k_layer, k_probe = jax.random.split(jax.random.PRNGKey(config["seed"]))
     layer = factory(k_layer, config["memory_scale"])
-    curve = memory_function(layer, config["width"], key=k_probe, T=config["T"], draws=config["probes"],
-                            scales=INPUT_SCALES)
-    return [{"check": "memory", "memory_scale": config["memory_scale"], "group": "memory function",
-             "value": effective_length(curve), "curve": curve.tolist()}]
+    curve = memory_function(
+        layer, config["width"], key=k_probe, T=config["T"], draws=config["probes"], scales=INPUT_SCALES
+    )
+    return [
+        {
+            "check": "memory",
+            "memory_scale": config["memory_scale"],
+            "group": "memory function",
+            "value": effective_length(curve),
+            "curve": curve.tolist(),
+        }
+    ]
 
 
 def claims(rows, settings):
@@ -43,15 +51,22 @@ def claims(rows, settings):
     scales, lengths = column(picked, "memory_scale"), column(picked, "value")
     span = scales[-1] / scales[0]
     ratio = lengths[-1] / lengths[0] if lengths[0] > 0 else float("inf")
-    return [at_least(f"memory: effective memory length grows with memory scale (x{span:g} in scale)", ratio,
-                     float(np.sqrt(span)))]
+    return [
+        at_least(
+            f"memory: effective memory length grows with memory scale (x{span:g} in scale)", ratio, float(np.sqrt(span))
+        )
+    ]
 
 
 def draw(ax, rows):
     picked = sorted(select(rows, check="memory"), key=lambda r: r["memory_scale"])
-    for row, color in zip(picked, colors(len(picked))):
+    for row, color in zip(picked, colors(len(picked)), strict=True):
         curve = np.asarray(row["curve"])
-        ax.plot(np.arange(1, len(curve) + 1), np.maximum(curve, 1e-16), color=color,
-                label=f"scale {row['memory_scale']:.3g}: length {row['value']:.3g}")
+        ax.plot(
+            np.arange(1, len(curve) + 1),
+            np.maximum(curve, 1e-16),
+            color=color,
+            label=f"scale {row['memory_scale']:.3g}: length {row['value']:.3g}",
+        )
     ax.set(xscale="log", yscale="log", xlabel="k + 1 (steps)", ylabel="memory function M_k", title="memory function")
     ax.legend(fontsize=7)

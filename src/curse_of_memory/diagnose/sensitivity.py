@@ -37,7 +37,8 @@ def rows(factory, config) -> list[dict]:
     h = jax.jit(hidden)(params, x)[:, burn_in:]
     base = {"check": "sensitivity", "memory_scale": config["memory_scale"]}
     return [{**base, "group": g, "value": v} for g, v in sensitivity.items()] + [
-        {**base, "group": "(hidden variance)", "value": float(jnp.mean(jnp.abs(h) ** 2))}]
+        {**base, "group": "(hidden variance)", "value": float(jnp.mean(jnp.abs(h) ** 2))}
+    ]
 
 
 def claims(rows, settings):

@@ -21,8 +21,15 @@ from curse_of_memory.tasks import SyntheticEmbeddings
 
 def rows(factory, config) -> list[dict]:
     inputs = SyntheticEmbeddings(config["batch"], T=config["T"], d=config["width"], seed=config["seed"])
-    measured = signal_propagation(factory, [config["memory_scale"]], inputs, seed=config["seed"],
-                                  d_model=config["width"], n_layers=config["layers"], batch_size=config["batch"])
+    measured = signal_propagation(
+        factory,
+        [config["memory_scale"]],
+        inputs,
+        seed=config["seed"],
+        d_model=config["width"],
+        n_layers=config["layers"],
+        batch_size=config["batch"],
+    )
     base = {"check": "signal", "memory_scale": config["memory_scale"]}
     values = {f"gradient {g}": np.nanmean(v) for g, v in measured.gradient.items()}
     values["(residual variance, last block)"] = np.mean(measured.residual[..., -1])

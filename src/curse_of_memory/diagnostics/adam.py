@@ -58,7 +58,7 @@ def effective_learning_rates_by_group(model, opt_state, lr, **adam) -> dict[str,
     leaves = jax.tree.leaves(effective_learning_rates(opt_state, lr, **adam))
     if len(leaves) != len(names):
         raise ValueError(f"the optimizer state has {len(leaves)} parameter arrays, the model {len(names)}: {names}")
-    return {name: jnp.ravel(leaf) for name, leaf in zip(names, leaves)}
+    return {name: jnp.ravel(leaf) for name, leaf in zip(names, leaves, strict=True)}
 
 
 def statistics(eff: Array) -> dict[str, Array]:

@@ -15,7 +15,8 @@ approximated by dt sum_k |rho_hat(t_k) - rho(t_k)|.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp

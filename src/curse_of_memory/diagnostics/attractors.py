@@ -13,8 +13,9 @@ Secs. 2.2, 5.4 and 5.5 of the spec; added to turn figures into checks).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -49,7 +50,7 @@ def detect_period(trajectory, *, max_period: int = 64, tol: float = 1e-6) -> np.
 
 
 def attractor_kind(period: int, largest_exponent: float, *, chaos_threshold: float = 0.01) -> str:
-    """"fixed point", "periodic", "quasi-periodic" or "chaotic" from a detected period and
+    """ "fixed point", "periodic", "quasi-periodic" or "chaotic" from a detected period and
     the largest Lyapunov exponent (aperiodic with lambda_1 > chaos_threshold: chaotic)."""
     if period == 1:
         return "fixed point"

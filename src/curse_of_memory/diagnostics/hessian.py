@@ -14,7 +14,8 @@ float32 is promoted, so build the data in float64 when the optimum must be at ro
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import equinox as eqx
 import jax

@@ -14,7 +14,8 @@ requested times are kept. Pytree states (the LSTM's (h, c)) are flattened: J is
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -43,6 +44,7 @@ def recurrent_jacobians(step: Callable[[Any, Array], Any], state0: Any, xs: Arra
 @eqx.filter_jit
 def _jacobians(step, state0, xs, times):
     s0, unravel = ravel_pytree(state0)
+
     def flat_step(s, x):
         return ravel_pytree(step(unravel(s), x))[0]
 

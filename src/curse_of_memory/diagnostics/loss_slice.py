@@ -17,8 +17,9 @@ computing it separately (another batch size, another dtype) would make V(referen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -42,7 +43,7 @@ def check_same_structure(theta_a: Any, theta_b: Any) -> None:
     struct_a, struct_b = jax.tree.structure(theta_a), jax.tree.structure(theta_b)
     if struct_a != struct_b:
         raise ValueError(f"theta_a and theta_b must have the same pytree structure, got {struct_a} and {struct_b}")
-    for (path, a), b in zip(jax.tree_util.tree_leaves_with_path(theta_a), jax.tree.leaves(theta_b)):
+    for (path, a), b in zip(jax.tree_util.tree_leaves_with_path(theta_a), jax.tree.leaves(theta_b), strict=True):
         a, b = jnp.asarray(a), jnp.asarray(b)
         if a.shape != b.shape or a.dtype != b.dtype:
             raise ValueError(

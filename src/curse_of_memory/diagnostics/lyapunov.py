@@ -11,7 +11,7 @@ meaningful there.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -25,8 +25,9 @@ def _check_lengths(burn_in, steps) -> None:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
 
 
-def lyapunov_spectrum(F: Callable[[Array], Array], x0: Array, *, burn_in: int = 1000,
-                      steps: int = 5000, log_floor: float = -50.0) -> Array:
+def lyapunov_spectrum(
+    F: Callable[[Array], Array], x0: Array, *, burn_in: int = 1000, steps: int = 5000, log_floor: float = -50.0
+) -> Array:
     """The d exponents (d,) of x -> F(x) (x0: (d,)), in x0's dtype (use float64).
 
     A pure JAX function (vmap it over starts or parameters); the integer arguments are
@@ -46,8 +47,9 @@ def lyapunov_spectrum(F: Callable[[Array], Array], x0: Array, *, burn_in: int = 
     return jnp.sort(jnp.mean(growth, axis=0))[::-1]
 
 
-def largest_lyapunov_exponent(F: Callable[[Array], Array], x0: Array, *, burn_in: int = 1000,
-                              steps: int = 5000, log_floor: float = -50.0) -> Array:
+def largest_lyapunov_exponent(
+    F: Callable[[Array], Array], x0: Array, *, burn_in: int = 1000, steps: int = 5000, log_floor: float = -50.0
+) -> Array:
     """lambda_1 alone (a scalar), by one renormalized tangent vector pushed with JVPs: the
     first column of the QR iteration, d times cheaper than `lyapunov_spectrum`."""
     _check_lengths(burn_in, steps)

@@ -25,7 +25,7 @@ Works on any recurrent layer, e.g. one built by a `diagnose` factory f(key, memo
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp

@@ -48,8 +48,10 @@ class OrbitDiagram:
             if not (isinstance(value, int) and value >= 1):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if not (isinstance(self.burn_in, int) and 0 <= self.burn_in < self.steps):
-            raise ValueError(f"burn_in must be an integer in [0, steps) = [0, {self.steps}) "
-                             f"(a burn-in as long as the run leaves nothing), got {self.burn_in!r}")
+            raise ValueError(
+                f"burn_in must be an integer in [0, steps) = [0, {self.steps}) "
+                f"(a burn-in as long as the run leaves nothing), got {self.burn_in!r}"
+            )
         if len(self.inputs) == 0 or len({len(u) for u in self.inputs}) != 1:
             raise ValueError(f"inputs must be a non-empty tuple of equal-length tuples, got {self.inputs!r}")
 
@@ -59,15 +61,17 @@ class OrbitDiagram:
         leaves, treedef = jax.tree.flatten(template)
         keys = jax.random.split(jax.random.PRNGKey(self.seed), len(leaves))
         shape = (self.n_initial, len(self.inputs))
-        return jax.tree.unflatten(treedef, [self.std * jax.random.normal(k, shape + leaf.shape, dtype)
-                                            for k, leaf in zip(keys, leaves)])
+        return jax.tree.unflatten(
+            treedef,
+            [self.std * jax.random.normal(k, shape + leaf.shape, dtype) for k, leaf in zip(keys, leaves, strict=True)],
+        )
 
     def orbits(self, model, dtype=jnp.float32) -> Array:
         """(steps - burn_in, n_initial, n_inputs, d_out) outputs after the burn-in."""
         u = jnp.asarray(self.inputs, dtype)  # (n_inputs, d_in)
 
         def run(state, u_i):
-            return model(jnp.broadcast_to(u_i, (self.steps, u_i.shape[0])), state)[self.burn_in:]
+            return model(jnp.broadcast_to(u_i, (self.steps, u_i.shape[0])), state)[self.burn_in :]
 
         per_input = jax.vmap(run, in_axes=(0, 0))  # over inputs
         out = jax.vmap(per_input, in_axes=(0, None))(self.initial_states(model, dtype), u)

@@ -14,7 +14,8 @@ and back, which is what Hessians and Hessian-vector products act on.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
@@ -113,9 +114,9 @@ def flatten_parameters(model, groups: Sequence[str] | None = None, dtype=None) -
 
     def unflatten(flat: Array) -> eqx.Module:
         new = list(fixed)
-        for name, a, start, stop in zip(chosen, arrays, offsets[:-1], offsets[1:]):
+        for name, a, start, stop in zip(chosen, arrays, offsets[:-1], offsets[1:], strict=True):
             new[index[name]] = flat[start:stop].reshape(a.shape)
         return eqx.combine(jax.tree_util.tree_unflatten(treedef, new), static)
 
-    labels = tuple(name for name, size in zip(chosen, sizes) for _ in range(size))
-    return FlatParameters(values, labels, tuple(zip(chosen, sizes)), unflatten)
+    labels = tuple(name for name, size in zip(chosen, sizes, strict=True) for _ in range(size))
+    return FlatParameters(values, labels, tuple(zip(chosen, sizes, strict=True)), unflatten)

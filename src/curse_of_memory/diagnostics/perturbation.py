@@ -10,7 +10,9 @@ sup over the ball |theta - theta_m| <= beta that the definition asks for.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
@@ -36,7 +38,7 @@ def perturb(model, key: Array, beta, norm: str = "l2"):
     leaves, treedef = jax.tree.flatten(params)
     keys = jax.random.split(key, len(leaves))
     out = []
-    for k, leaf in zip(keys, leaves):
+    for k, leaf in zip(keys, leaves, strict=True):
         xi = jax.random.normal(k, leaf.shape, leaf.dtype)
         size = jnp.linalg.norm(xi.ravel()) if norm == "l2" else jnp.max(jnp.abs(xi))
         out.append(leaf + beta * xi / size)
@@ -75,7 +77,7 @@ def crossings(curves: Sequence[PerturbationCurve]) -> np.ndarray:
     """beta_c(i) = min{beta : E_{i+1}(beta) >= E_i(beta)} for curves of increasing width
     (same betas); nan where the wider model stays below. (len(curves) - 1,)"""
     out = []
-    for narrow, wide in zip(curves[:-1], curves[1:]):
+    for narrow, wide in pairwise(curves):
         hit = np.nonzero(wide.envelope >= narrow.envelope)[0]
         out.append(narrow.betas[hit[0]] if hit.size else np.nan)
     return np.array(out)

@@ -12,7 +12,9 @@ it is the sensitivity along the all-ones direction of the leaf.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -115,15 +117,15 @@ def group_sensitivity(
             ks = jax.random.split(k, len(leaves))
             tangent = [
                 jax.random.rademacher(kk, v.shape, v.dtype) * (names[i] == groups[group_index])
-                for i, (kk, (_, v)) in enumerate(zip(ks, leaves))
+                for i, (kk, (_, v)) in enumerate(zip(ks, leaves, strict=True))
             ]
             _, dh = jax.jvp(lambda p: hidden_fn(p, x), (params,), (jax.tree_util.tree_unflatten(treedef, tangent),))
             dh = dh[..., burn_in:, :]
             return jnp.mean(jnp.sum(jnp.abs(dh) ** 2, axis=-1))
 
         keys = jax.random.split(key, probes)
-        return [jnp.mean(jax.vmap(lambda k: one_probe(g, k))(keys)) for g in range(len(groups))]
+        return [jnp.mean(jax.vmap(partial(one_probe, g))(keys)) for g in range(len(groups))]
 
     values = estimate(params, inputs, key)
-    sizes = {g: sum(v.size for n, (_, v) in zip(names, leaves) if n == g) for g in groups}
-    return {g: float(v) / sizes[g] for g, v in zip(groups, values)}
+    sizes = {g: sum(v.size for n, (_, v) in zip(names, leaves, strict=True) if n == g) for g in groups}
+    return {g: float(v) / sizes[g] for g, v in zip(groups, values, strict=True)}

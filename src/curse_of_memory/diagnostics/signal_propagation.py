@@ -22,8 +22,9 @@ layer's field names.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -209,7 +210,7 @@ def signal_propagation(
         with jax.enable_x64(True):
             model = deep_rnn(
                 jax.random.PRNGKey(seed),
-                lambda key: layer(key, float(t)),
+                lambda key, t=float(t): layer(key, t),
                 d_in=d_in,
                 d_out=d_in,
                 d_model=d_model,

@@ -23,8 +23,9 @@ depend on how long it runs).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -93,8 +94,9 @@ def smoothness_vs_length(
     with jax.enable_x64(True):
         theta_a, theta_b = as_float64(theta_a), as_float64(theta_b)
         s = jnp.asarray(centers[:, None] + offsets[None, :])
-        e, dy, d2y = (np.asarray(a) for a in _jets(simulate, theta_a, theta_b, s, jnp.float64(reference),
-                                                   int(lengths.max())))
+        e, dy, d2y = (
+            np.asarray(a) for a in _jets(simulate, theta_a, theta_b, s, jnp.float64(reference), int(lengths.max()))
+        )
     # Per-step terms of V (mean over coordinates) and its derivatives: (C, P, T).
     axes = tuple(range(3, e.ndim))
     v1 = np.mean(2 * e * dy, axis=axes)
@@ -106,8 +108,16 @@ def smoothness_vs_length(
     lipschitz = np.max(np.abs(dV[:, 1:, idx]), axis=1)
     beta = np.max(np.abs(d2V[:, 1:, idx]), axis=1)
     sensitivity = sens[:, idx]
-    return Smoothness(lengths, centers, lipschitz, beta, sensitivity,
-                      growth_rate(lengths, lipschitz), growth_rate(lengths, beta), growth_rate(lengths, sensitivity))
+    return Smoothness(
+        lengths,
+        centers,
+        lipschitz,
+        beta,
+        sensitivity,
+        growth_rate(lengths, lipschitz),
+        growth_rate(lengths, beta),
+        growth_rate(lengths, sensitivity),
+    )
 
 
 @partial(jax.jit, static_argnums=(0, 5))

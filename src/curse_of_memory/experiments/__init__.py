@@ -1,5 +1,7 @@
-"""Reproduced experiments, registered by id. Every module here that defines `EXPERIMENT`
-is an experiment; adding one is adding a file."""
+"""Reproduced experiments, by paper (`zucchet2024`, `ribeiro2020`, `li2022`, `wang2024`),
+registered by id. Every module that defines `EXPERIMENT` is an experiment; adding one is
+adding a file. Figure modules never import each other: what figures of a paper share lives
+in a module of its own in the paper's package."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pkgutil
 import re
 
 from curse_of_memory.errors import ConfigError
-from curse_of_memory.experiments.experiment import PROFILES, Claim, Experiment
+from curse_of_memory.harness.experiment import Experiment
 
 
 def _natural(text: str) -> list:
@@ -20,9 +22,8 @@ def _natural(text: str) -> list:
 def registry() -> dict[str, Experiment]:
     """All experiments by id, in natural order (fig2 before fig10)."""
     found = {}
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        experiment = getattr(module, "EXPERIMENT", None)
+    for info in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
+        experiment = getattr(importlib.import_module(info.name), "EXPERIMENT", None)
         if isinstance(experiment, Experiment):
             found[experiment.id] = experiment
     return {k: found[k] for k in sorted(found, key=_natural)}
@@ -35,4 +36,4 @@ def get_experiment(experiment_id: str) -> Experiment:
     return experiments[experiment_id]
 
 
-__all__ = ["PROFILES", "Claim", "Experiment", "get_experiment", "registry"]
+__all__ = ["get_experiment", "registry"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
 
 from curse_of_memory.models.gru import GRU
 from curse_of_memory.models.lstm import LSTM
@@ -25,14 +26,16 @@ def check_timescales(T_min: float, T_max: float) -> None:
         raise ValueError(f"chrono timescales need 0 < T_min <= T_max, got [{T_min}, {T_max}]")
 
 
-def chrono_bias(key: Array, n: int, T_min: float, T_max: float) -> Array:
+def chrono_bias(key: PRNGKeyArray, n: int, T_min: float, T_max: float) -> Float[Array, " n"]:
     """log T with T ~ U(T_min, T_max), (n,): the bias that gives the gate sigmoid(b) = T / (1 + T)."""
     check_timescales(T_min, T_max)
     return jnp.log(jax.random.uniform(key, (n,), minval=T_min, maxval=T_max))
 
 
-def gate_kernels(key: Array, n_gates: int, d_in: int, d_hidden: int, scale_x: float, scale_h: float):
-    """Stacked input kernels (n_gates H, d_in) and hidden kernels (n_gates H, H)."""
+def gate_kernels(
+    key: PRNGKeyArray, n_gates: int, d_in: int, d_hidden: int, scale_x: float, scale_h: float
+) -> tuple[Float[Array, "{n_gates*d_hidden} {d_in}"], Float[Array, "{n_gates*d_hidden} {d_hidden}"]]:
+    """Stacked input kernels (n_gates H, d_in) and hidden kernels (n_gates H, H), H = d_hidden."""
     if scale_x < 0 or scale_h < 0:
         raise ValueError(f"weight scales must be >= 0, got scale_x={scale_x}, scale_h={scale_h}")
     k_in, k_h = jax.random.split(key)
@@ -44,7 +47,7 @@ def gate_kernels(key: Array, n_gates: int, d_in: int, d_hidden: int, scale_x: fl
 
 
 def chrono_gru(
-    key: Array,
+    key: PRNGKeyArray,
     d_in: int,
     d_hidden: int,
     *,
@@ -67,7 +70,7 @@ def chrono_gru(
 
 
 def chrono_lstm(
-    key: Array,
+    key: PRNGKeyArray,
     d_in: int,
     d_hidden: int,
     *,

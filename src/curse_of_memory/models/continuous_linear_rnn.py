@@ -11,11 +11,14 @@ compares with a target's dt rho(k dt).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
+from jaxtyping import ArrayLike, Float, PRNGKeyArray
 
 from curse_of_memory.parametrizations.stable import (
     BEST_A,
@@ -33,7 +36,7 @@ def check_width(width: int) -> None:
         raise ValueError(f"width must be an integer >= 1, got {width!r}")
 
 
-def check_hurwitz(W) -> None:
+def check_hurwitz(W: Float[ArrayLike, "m m"]) -> None:
     """Raise ValueError unless every eigenvalue of W has a negative real part."""
     top = float(np.max(np.real(np.linalg.eigvals(np.asarray(W, np.float64)))))
     if not top < 0:
@@ -55,7 +58,7 @@ class ContinuousLinearRNN(eqx.Module):
     def d_in(self) -> int:
         return self.U.shape[1]
 
-    def kernel(self, T: int) -> Array:
+    def kernel(self, T: int) -> Float[Array, "T 1 d_in"]:
         """dt c^T e^{W k dt} U for k < T, (T, 1, d_in): powers of expm(W dt) by a scan."""
         step = jax.scipy.linalg.expm(self.W * self.dt)
 
@@ -65,12 +68,19 @@ class ContinuousLinearRNN(eqx.Module):
         _, V = jax.lax.scan(body, self.U, None, length=T)
         return self.dt * jnp.einsum("m,tmi->ti", self.c, V)[:, None, :]
 
-    def __call__(self, x: Array) -> Array:
+    def __call__(self, x: Float[Array, "T d_in"]) -> Float[Array, "T 1"]:
         """y (T, 1) for inputs x (T, d_in)."""
         return causal_convolution(self.kernel(x.shape[0]), x)
 
 
-def continuous_linear_rnn(W, U, c, *, dt: float = 1.0, require_hurwitz: bool = True) -> ContinuousLinearRNN:
+def continuous_linear_rnn(
+    W: Float[ArrayLike, "m m"],
+    U: Float[ArrayLike, "m d_in"],
+    c: Float[ArrayLike, " m"] | Sequence[float],
+    *,
+    dt: float = 1.0,
+    require_hurwitz: bool = True,
+) -> ContinuousLinearRNN:
     """The model with the given matrices; refuses a non-Hurwitz W unless told otherwise."""
     W, U, c = (jnp.asarray(a) for a in (W, U, c))
     if W.ndim != 2 or W.shape[0] != W.shape[1] or U.ndim != 2 or U.shape[0] != W.shape[0] or c.shape != (W.shape[0],):
@@ -81,7 +91,7 @@ def continuous_linear_rnn(W, U, c, *, dt: float = 1.0, require_hurwitz: bool = T
     return ContinuousLinearRNN(W, U, c, dt)
 
 
-def exp_sum_teacher(key: Array, *, width: int = 8, dt: float = 1.0) -> ContinuousLinearRNN:
+def exp_sum_teacher(key: PRNGKeyArray, *, width: int = 8, dt: float = 1.0) -> ContinuousLinearRNN:
     """The exponential-sum teacher (spec Sec. 6): W = -I - Z^T Z with Z_ij ~ N(0, 1/m), so all
     eigenvalues are <= -1; U, c ~ N(0, I); d_in = 1."""
     check_width(width)
@@ -105,24 +115,31 @@ class DecaySumRNN(eqx.Module):
     def d_in(self) -> int:
         return 1
 
-    def real_parts(self) -> Array:
+    def real_parts(self) -> Float[Array, " m"]:
         """f(raw_i), (m,): negative for a stable model."""
         return continuous_decay(self.parametrization, self.raw, a=self.a, b=self.b)
 
-    def rho(self, t: Array) -> Array:
+    def rho(self, t: Float[Array, " n"]) -> Float[Array, " n"]:
         """rho_hat at times t (n,) -> (n,)."""
         return jnp.exp(jnp.outer(t, self.real_parts())) @ self.c
 
-    def kernel(self, T: int) -> Array:
+    def kernel(self, T: int) -> Float[Array, "T 1 1"]:
         """dt rho_hat(k dt) for k < T, (T, 1, 1)."""
         return self.dt * self.rho(self.dt * jnp.arange(T))[:, None, None]
 
-    def __call__(self, x: Array) -> Array:
+    def __call__(self, x: Float[Array, "T 1"]) -> Float[Array, "T 1"]:
+        """y (T, 1) for inputs x (T, 1)."""
         return causal_convolution(self.kernel(x.shape[0]), x)
 
 
 def decay_sum_rnn(
-    rates, c, *, parametrization: str = "softplus", dt: float = 1.0, a: float = BEST_A, b: float = BEST_B
+    rates: Float[ArrayLike, " m"] | Sequence[float],
+    c: Float[ArrayLike, " m"] | Sequence[float],
+    *,
+    parametrization: str = "softplus",
+    dt: float = 1.0,
+    a: float = BEST_A,
+    b: float = BEST_B,
 ) -> DecaySumRNN:
     """The diagonal model with decay rates `rates` (> 0, i.e. real parts -rates) and
     coefficients c, stored through `parametrization`."""
@@ -138,7 +155,7 @@ def decay_sum_rnn(
 
 
 def random_decay_sum_rnn(
-    key: Array,
+    key: PRNGKeyArray,
     width: int,
     *,
     parametrization: str = "softplus",

@@ -19,12 +19,14 @@ notebook's variant is `norm_twice=True` (Sec. 7, issue 10).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, Inexact, PRNGKeyArray
 
 from curse_of_memory.models.dense import Dense, dense
 
@@ -40,7 +42,7 @@ class Norm(eqx.Module):
     shift: Array | None
     kind: str = eqx.field(static=True)
 
-    def __call__(self, x: Array) -> Array:
+    def __call__(self, x: Float[Array, "B T d"]) -> Float[Array, "B T d"]:
         """x: (B, T, d) -> (B, T, d)."""
         if self.kind == "none":
             return x
@@ -58,8 +60,11 @@ def norm(kind: str, d: int) -> Norm:
     return Norm(jnp.ones(d), jnp.zeros(d), kind)
 
 
-def run_recurrent(layer: Any, x: Array, method: str = "sequential") -> tuple[Array, Array]:
-    """(output (T, d), hidden states (T, N)) of a recurrent layer on one sequence x (T, d).
+def run_recurrent(
+    layer: Any, x: Float[Array, "T d_in"], method: str = "sequential"
+) -> tuple[Float[Array, "T d_out"], Inexact[Array, "T N"]]:
+    """(output (T, d_out), hidden states (T, N)) of a recurrent layer on one sequence x (T, d_in)
+    (d_in = d_out = d inside a `DeepRNN`).
 
     A layer with `readout` (the diagonal and linear RNNs) computes its states once with
     `hidden_states(x, method)`: on CPU, for hundreds of states and steps, the sequential scan
@@ -81,8 +86,9 @@ class ResidualBlock(eqx.Module):
     glu_gate: Dense
     norm_twice: bool = eqx.field(static=True)
 
-    def __call__(self, x: Array) -> tuple[Array, Array]:
-        """x: (B, T, d) -> (residual stream (B, T, d), hidden states (B, T, N))."""
+    def __call__(self, x: Float[Array, "B T d"]) -> tuple[Float[Array, "B T d"], Inexact[Array, "B T N"]]:
+        """x: (B, T, d) -> (residual stream (B, T, d), hidden states (B, T, N), complex for a
+        complex diagonal layer)."""
         y, h = jax.vmap(lambda s: run_recurrent(self.recurrent, s))(self.norm(x))
         y = jax.nn.gelu(y)
         if self.norm_twice:
@@ -95,7 +101,9 @@ class DeepRNN(eqx.Module):
     layers: tuple[ResidualBlock, ...]
     decoder: Dense
 
-    def trace(self, x: Array) -> tuple[Array, list[Array], list[Array]]:
+    def trace(
+        self, x: Float[Array, "B T d_in"]
+    ) -> tuple[Float[Array, "B T d_out"], list[Float[Array, "B T d"]], list[Inexact[Array, "B T _N"]]]:
         """Prediction (B, T, d_out), and per block the residual stream after it (B, T, d) and
         the recurrent layer's hidden states (B, T, N), for inputs x (B, T, d_in)."""
         x = self.encoder(x)
@@ -106,14 +114,14 @@ class DeepRNN(eqx.Module):
             hiddens.append(h)
         return self.decoder(x), residuals, hiddens
 
-    def __call__(self, x: Array) -> Array:
+    def __call__(self, x: Float[Array, "B T d_in"]) -> Float[Array, "B T d_out"]:
         """Prediction (B, T, d_out) for inputs x (B, T, d_in)."""
         return self.trace(x)[0]
 
 
 def deep_rnn(
-    key: Array,
-    recurrent: Callable[[Array], Any],
+    key: PRNGKeyArray,
+    recurrent: Callable[[PRNGKeyArray], Any],
     *,
     d_in: int,
     d_out: int,

@@ -7,6 +7,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
 
 
 class Dense(eqx.Module):
@@ -15,12 +16,12 @@ class Dense(eqx.Module):
     weight: Array
     bias: Array | None
 
-    def __call__(self, x: Array) -> Array:
+    def __call__(self, x: Float[Array, "*batch d_in"]) -> Float[Array, "*batch d_out"]:
         y = x @ self.weight.T
         return y if self.bias is None else y + self.bias
 
 
-def dense(key: Array, d_in: int, d_out: int, *, bias: bool = True) -> Dense:
+def dense(key: PRNGKeyArray, d_in: int, d_out: int, *, bias: bool = True) -> Dense:
     """Lecun-normal weight (truncated normal, variance 1/d_in) and a zero bias, as Flax."""
     weight = jax.nn.initializers.lecun_normal()(key, (d_in, d_out)).T
     return Dense(weight, jnp.zeros(d_out, weight.dtype) if bias else None)

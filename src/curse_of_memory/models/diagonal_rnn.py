@@ -14,6 +14,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Complex, Float, PRNGKeyArray
 
 from curse_of_memory.models.eigenvalue_init import ring_uniform
 from curse_of_memory.models.lti import lti_forward
@@ -53,11 +54,11 @@ class DiagonalRNN(eqx.Module):
     def d_hidden(self) -> int:
         return self.B_re.shape[0]
 
-    def eigenvalues(self) -> Array:
+    def eigenvalues(self) -> Complex[Array, " N"]:
         """lambda, (N,) complex."""
         return get_parametrization(self.parametrization).decode(*self.eigenvalue_params)
 
-    def gamma(self) -> Array:
+    def gamma(self) -> Float[Array, " N"]:
         """The input normalization of each unit, (N,) real."""
         stored = self.eigenvalue_params[0] if self.normalization == "step" else self.gamma_param
         return gamma(
@@ -68,18 +69,20 @@ class DiagonalRNN(eqx.Module):
             eps=L2_EPS,
         )
 
-    def hidden_states(self, x: Array, method: str = "auto") -> Array:
-        """h: (T, N) complex for inputs x: (T, d_in)."""
+    def hidden_states(self, x: Float[Array, "*batch T d_in"], method: str = "auto") -> Complex[Array, "*batch T N"]:
+        """h: (..., T, N) complex for inputs x: (..., T, d_in); method as `linear_recurrence`."""
         # Two real matmuls: a complex one would promote the real x and cost twice as much.
         g = self.gamma()
         u = (x @ self.B_re.T) * g + 1j * ((x @ self.B_im.T) * g)
         return linear_recurrence(self.eigenvalues(), u, method=method)
 
-    def readout(self, h: Array, x: Array) -> Array:
-        """Re(C h) + D x, computed with real matmuls."""
+    def readout(
+        self, h: Complex[Array, "*batch T N"], x: Float[Array, "*batch T d_in"]
+    ) -> Float[Array, "*batch T d_out"]:
+        """Re(C h) + D x, (..., T, d_out), computed with real matmuls."""
         return jnp.real(h) @ self.C_re.T - jnp.imag(h) @ self.C_im.T + x @ self.D.T
 
-    def kernel(self, T: int) -> Array:
+    def kernel(self, T: int) -> Float[Array, "T d_out d_in"]:
         """Impulse response (T, d_out, d_in): K_k = Re(C diag(lambda^k gamma) B) + D [k = 0].
 
         Built from the powers lambda^k directly (equal to `impulse_response(self, T)`, which
@@ -92,13 +95,13 @@ class DiagonalRNN(eqx.Module):
         K = jnp.real(jnp.einsum("tn,oni->toi", powers(self.eigenvalues(), T), C[:, :, None] * B[None]))
         return K.at[0].add(self.D)
 
-    def __call__(self, x: Array, method: str = "auto") -> Array:
+    def __call__(self, x: Float[Array, "T d_in"], method: str = "auto") -> Float[Array, "T d_out"]:
         """y: (T, d_out) for x: (T, d_in); method in lti.METHODS."""
         return lti_forward(self, x, method)
 
 
 def diagonal_rnn(
-    key: Array,
+    key: PRNGKeyArray,
     d_in: int,
     d_out: int,
     d_hidden: int,
@@ -133,7 +136,7 @@ def diagonal_rnn(
     )
 
 
-def complex_input_output(key: Array, d_in: int, d_out: int, d_hidden: int) -> dict[str, Array]:
+def complex_input_output(key: PRNGKeyArray, d_in: int, d_out: int, d_hidden: int) -> dict[str, Float[Array, "_ _"]]:
     """B_re, B_im ~ N(0, 1/N) and C_re, C_im, D ~ N(0, 1/d_out), as coded in the paper."""
     k_bre, k_bim, k_cre, k_cim, k_d = jax.random.split(key, 5)
     b, c = 1 / jnp.sqrt(d_hidden), 1 / jnp.sqrt(d_out)
@@ -146,12 +149,12 @@ def complex_input_output(key: Array, d_in: int, d_out: int, d_hidden: int) -> di
     }
 
 
-def lru(key: Array, d_in: int, d_out: int, d_hidden: int, **kwargs) -> DiagonalRNN:
+def lru(key: PRNGKeyArray, d_in: int, d_out: int, d_hidden: int, **kwargs) -> DiagonalRNN:
     """The LRU: exp parametrization and a learned gamma (keyword arguments as `diagonal_rnn`)."""
     return diagonal_rnn(key, d_in, d_out, d_hidden, **kwargs)
 
 
-def complex_diagonal_rnn(key: Array, d_in: int, d_out: int, d_hidden: int, **kwargs) -> DiagonalRNN:
+def complex_diagonal_rnn(key: PRNGKeyArray, d_in: int, d_out: int, d_hidden: int, **kwargs) -> DiagonalRNN:
     """The paper's complex diagonal RNN: real/imaginary parametrization, no normalization."""
     kwargs = {"parametrization": "real_imag", "normalization": "none", **kwargs}
     return diagonal_rnn(key, d_in, d_out, d_hidden, **kwargs)

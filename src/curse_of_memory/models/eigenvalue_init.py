@@ -5,16 +5,15 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Complex, Float, PRNGKeyArray
 
 
 def check_magnitude_range(nu_min: float, nu_max: float) -> None:
     if not 0 <= nu_min <= nu_max <= 1:
-        raise ValueError(
-            f"eigenvalue magnitudes need 0 <= nu_min <= nu_max <= 1, got [{nu_min}, {nu_max}]"
-        )
+        raise ValueError(f"eigenvalue magnitudes need 0 <= nu_min <= nu_max <= 1, got [{nu_min}, {nu_max}]")
 
 
-def ring_uniform(key: Array, n: int, nu_min: float, nu_max: float, max_phase: float) -> Array:
+def ring_uniform(key: PRNGKeyArray, n: int, nu_min: float, nu_max: float, max_phase: float) -> Complex[Array, " n"]:
     """n complex eigenvalues uniform over the annulus nu_min <= |lambda| <= nu_max (by area),
     with phase uniform in [-max_phase, max_phase] (Sec. 5.1).
 
@@ -28,7 +27,7 @@ def ring_uniform(key: Array, n: int, nu_min: float, nu_max: float, max_phase: fl
     return nu * jnp.exp(1j * theta)
 
 
-def remap_eigenvalues(A0: Array, nu_min: float, nu_max: float, max_phase: float) -> Array:
+def remap_eigenvalues(A0: Float[Array, "k k"], nu_min: float, nu_max: float, max_phase: float) -> Float[Array, "k k"]:
     """Real matrix with the eigenvectors of A0 and remapped eigenvalues (Secs. 4.1 and 5.3).
 
     Each eigenvalue l of A0 = V diag(l) V^-1 becomes

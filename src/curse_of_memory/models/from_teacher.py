@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
+from jaxtyping import Inexact
 
 from curse_of_memory.models.diagonal_rnn import L2_EPS, DiagonalRNN
 from curse_of_memory.models.linear_rnn import LinearRNN
@@ -31,8 +32,11 @@ from curse_of_memory.parametrizations.normalization import check_normalization
 S4_STEP = 0.01
 
 
-def teacher_eigendecomposition(teacher: LinearRNN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(l, V, V^-1) of the teacher's full recurrent matrix, complex128: A = V diag(l) V^-1."""
+def teacher_eigendecomposition(
+    teacher: LinearRNN,
+) -> tuple[Inexact[np.ndarray, " N"], Inexact[np.ndarray, "N N"], Inexact[np.ndarray, "N N"]]:
+    """(l, V, V^-1) of the teacher's full (N, N) recurrent matrix: A = V diag(l) V^-1.
+    complex128, or float64 when every eigenvalue is real (`np.linalg.eig`)."""
     A = scipy.linalg.block_diag(*np.asarray(teacher.A, np.float64))  # NumPy: float64 even outside x64
     eig, V = np.linalg.eig(A)
     return eig, V, np.linalg.inv(V)

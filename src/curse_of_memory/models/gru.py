@@ -13,23 +13,19 @@ with eigenvalue z (Zucchet & Orvieto 2024, Sec. 3.7).
 
 from __future__ import annotations
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
+
+from curse_of_memory.models.cell_scan import scan_cell
+from curse_of_memory.models.torch_layout import TorchRNNCell, torch_rnn_parameters
 
 
-class GRU(eqx.Module):
-    weight_ih: Array
-    weight_hh: Array
-    bias_ih: Array
-    bias_hh: Array
+class GRU(TorchRNNCell):
+    """A `TorchRNNCell` with G = 3 gate blocks (r, z, n) and state h (H,)."""
 
-    @property
-    def d_hidden(self) -> int:
-        return self.weight_hh.shape[1]
-
-    def step(self, h: Array, x: Array) -> Array:
+    def step(self, h: Float[Array, " H"], x: Float[Array, " d_in"]) -> Float[Array, " H"]:
         """One step: h (H,), x (d_in,) -> h' (H,)."""
         gi = self.weight_ih @ x + self.bias_ih
         gh = self.weight_hh @ h + self.bias_hh
@@ -40,22 +36,11 @@ class GRU(eqx.Module):
         n = jnp.tanh(i_n + r * h_n)
         return (1 - z) * n + z * h
 
-    def __call__(self, x: Array, h0: Array | None = None) -> Array:
+    def __call__(self, x: Float[Array, "T d_in"], h0: Float[Array, " H"] | None = None) -> Float[Array, "T H"]:
         """States (T, H) for inputs x (T, d_in), from h0 (zeros by default)."""
-        h0 = jnp.zeros(self.d_hidden, x.dtype) if h0 is None else h0
-
-        def body(h, x_t):
-            h = self.step(h, x_t)
-            return h, h
-
-        return jax.lax.scan(body, h0, x)[1]
+        return scan_cell(self.step, jnp.zeros(self.d_hidden, x.dtype) if h0 is None else h0, x)
 
 
-def gru(key: Array, d_in: int, d_hidden: int) -> GRU:
+def gru(key: PRNGKeyArray, d_in: int, d_hidden: int) -> GRU:
     """PyTorch's default initialization: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
-    bound = 1 / jnp.sqrt(d_hidden)
-    shapes = {"weight_ih": (3 * d_hidden, d_in), "weight_hh": (3 * d_hidden, d_hidden),
-              "bias_ih": (3 * d_hidden,), "bias_hh": (3 * d_hidden,)}
-    keys = jax.random.split(key, len(shapes))
-    return GRU(**{name: jax.random.uniform(k, shape, minval=-bound, maxval=bound)
-                  for k, (name, shape) in zip(keys, shapes.items())})
+    return GRU(**torch_rnn_parameters(key, 3, d_in, d_hidden))

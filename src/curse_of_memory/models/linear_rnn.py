@@ -13,6 +13,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
 
 from curse_of_memory.models.eigenvalue_init import remap_eigenvalues
 from curse_of_memory.models.lti import impulse_response, lti_forward
@@ -40,30 +41,33 @@ class LinearRNN(eqx.Module):
     def d_hidden(self) -> int:
         return self.B.shape[0]
 
-    def recurrent_matrix(self) -> Array:
+    def recurrent_matrix(self) -> Float[Array, "N N"]:
         """The full (d_hidden, d_hidden) block-diagonal matrix A."""
         return jax.scipy.linalg.block_diag(*self.A)
 
-    def hidden_states(self, x: Array, method: str = "auto") -> Array:
-        """h: (T, d_hidden) for inputs x: (T, d_in)."""
+    def hidden_states(self, x: Float[Array, "*batch T d_in"], method: str = "auto") -> Float[Array, "*batch T N"]:
+        """h: (..., T, N), N = d_hidden, for inputs x: (..., T, d_in); method as `dense_recurrence`."""
         return dense_recurrence(self.A, x @ self.B.T, method=method)
 
-    def readout(self, h: Array, x: Array) -> Array:
+    def readout(
+        self, h: Float[Array, "*batch T N"], x: Float[Array, "*batch T d_in"]
+    ) -> Float[Array, "*batch T d_out"]:
+        """C h + D x, (..., T, d_out)."""
         return h @ self.C.T + x @ self.D.T
 
-    def kernel(self, T: int) -> Array:
+    def kernel(self, T: int) -> Float[Array, "T d_out d_in"]:
         """Impulse response (T, d_out, d_in): K_0 = C B + D, K_k = C A^k B, by running the
         recurrence on an impulse (a `lax.scan` of T matvecs: faster on CPU, forward and
         backward, than doubling A^k B with log2(T) matmuls)."""
         return impulse_response(self, T)
 
-    def __call__(self, x: Array, method: str = "auto") -> Array:
+    def __call__(self, x: Float[Array, "T d_in"], method: str = "auto") -> Float[Array, "T d_out"]:
         """y: (T, d_out) for x: (T, d_in); method in lti.METHODS."""
         return lti_forward(self, x, method)
 
 
 def linear_rnn(
-    key: Array,
+    key: PRNGKeyArray,
     d_in: int,
     d_out: int,
     d_hidden: int,

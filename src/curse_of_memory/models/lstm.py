@@ -13,23 +13,21 @@ do bias_ih and bias_hh (4H,). The state is the pair (h, c).
 
 from __future__ import annotations
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
+
+from curse_of_memory.models.cell_scan import scan_cell
+from curse_of_memory.models.torch_layout import TorchRNNCell, torch_rnn_parameters
 
 
-class LSTM(eqx.Module):
-    weight_ih: Array
-    weight_hh: Array
-    bias_ih: Array
-    bias_hh: Array
+class LSTM(TorchRNNCell):
+    """A `TorchRNNCell` with G = 4 gate blocks (i, f, g, o) and state (h, c), each (H,)."""
 
-    @property
-    def d_hidden(self) -> int:
-        return self.weight_hh.shape[1]
-
-    def step(self, state: tuple[Array, Array], x: Array) -> tuple[Array, Array]:
+    def step(
+        self, state: tuple[Float[Array, " H"], Float[Array, " H"]], x: Float[Array, " d_in"]
+    ) -> tuple[Float[Array, " H"], Float[Array, " H"]]:
         """One step: state (h, c), each (H,); x (d_in,) -> (h', c')."""
         h, c = state
         gates = self.weight_ih @ x + self.bias_ih + self.weight_hh @ h + self.bias_hh
@@ -38,23 +36,15 @@ class LSTM(eqx.Module):
         h = jax.nn.sigmoid(o) * jnp.tanh(c)
         return h, c
 
-    def __call__(self, x: Array, state: tuple[Array, Array] | None = None) -> tuple[Array, Array]:
-        """Hidden states and cells, each (T, H), for inputs x (T, d_in), from zeros by default."""
+    def __call__(
+        self, x: Float[Array, "T d_in"], state: tuple[Float[Array, " H"], Float[Array, " H"]] | None = None
+    ) -> tuple[Float[Array, "T H"], Float[Array, "T H"]]:
+        """Hidden states and cells, each (T, H), for inputs x (T, d_in), from `state` = (h0, c0)
+        (zeros by default)."""
         zeros = jnp.zeros(self.d_hidden, x.dtype)
-        state = (zeros, zeros) if state is None else state
-
-        def body(state, x_t):
-            state = self.step(state, x_t)
-            return state, state
-
-        return jax.lax.scan(body, state, x)[1]
+        return scan_cell(self.step, (zeros, zeros) if state is None else state, x)
 
 
-def lstm(key: Array, d_in: int, d_hidden: int) -> LSTM:
+def lstm(key: PRNGKeyArray, d_in: int, d_hidden: int) -> LSTM:
     """PyTorch's default initialization: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
-    bound = 1 / jnp.sqrt(d_hidden)
-    shapes = {"weight_ih": (4 * d_hidden, d_in), "weight_hh": (4 * d_hidden, d_hidden),
-              "bias_ih": (4 * d_hidden,), "bias_hh": (4 * d_hidden,)}
-    keys = jax.random.split(key, len(shapes))
-    return LSTM(**{name: jax.random.uniform(k, shape, minval=-bound, maxval=bound)
-                   for k, (name, shape) in zip(keys, shapes.items())})
+    return LSTM(**torch_rnn_parameters(key, 4, d_in, d_hidden))

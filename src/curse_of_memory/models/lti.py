@@ -14,13 +14,14 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float
 
 from curse_of_memory.recurrence import causal_convolution
 
 METHODS = ("auto", "convolution", "sequential", "associative")
 
 
-def impulse_response(layer, T: int, method: str = "auto") -> Array:
+def impulse_response(layer, T: int, method: str = "auto") -> Float[Array, "T d_out d_in"]:
     """Kernel K of the layer, (T, d_out, d_in): K[t, :, i] is the output at time t to a unit
     impulse on input i at time 0, computed by the layer's own recurrence."""
     if T < 1:
@@ -39,7 +40,7 @@ def choose_method(layer, method: str) -> str:
     return method
 
 
-def lti_forward(layer, x: Array, method: str = "auto") -> Array:
+def lti_forward(layer, x: Float[Array, "T d_in"], method: str = "auto") -> Float[Array, "T d_out"]:
     """Outputs (T, d_out) of an LTI layer for inputs x (T, d_in)."""
     method = choose_method(layer, method)
     if method == "convolution":

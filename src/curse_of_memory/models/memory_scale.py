@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jax import Array
+from jaxtyping import PRNGKeyArray
 
 from curse_of_memory.models.chrono import chrono_gru, chrono_lstm
 from curse_of_memory.models.diagonal_rnn import complex_diagonal_rnn, lru
@@ -28,7 +28,7 @@ def magnitude_range(t: float) -> tuple[float, float]:
     return 1 - 1 / t, 1 - 1 / (2 * t)
 
 
-def recurrent_layer(name: str, key: Array, d: int, t: float) -> Any:
+def recurrent_layer(name: str, key: PRNGKeyArray, d: int, t: float) -> Any:
     """A recurrent layer of width d (input, hidden and output) at memory scale t >= 1.
 
     complex: the complex diagonal RNN (real/imaginary parametrization, no normalization);

@@ -14,10 +14,13 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
+
+from curse_of_memory.models.cell_scan import scan_cell
 
 
-def modrelu(z: Array, b: Array) -> Array:
-    """sign(z) max(|z| + b, 0), elementwise (real z)."""
+def modrelu(z: Float[Array, "*shape"], b: Float[Array, "*#shape"]) -> Float[Array, "*shape"]:
+    """sign(z) max(|z| + b, 0), elementwise (real z; b broadcasts against z)."""
     return jnp.sign(z) * jax.nn.relu(jnp.abs(z) + b)
 
 
@@ -30,29 +33,23 @@ class OrthogonalRNN(eqx.Module):
     def d_hidden(self) -> int:
         return self.log_recurrent.shape[0]
 
-    def recurrent_matrix(self) -> Array:
+    def recurrent_matrix(self) -> Float[Array, "H H"]:
         """B = expm(A - A^T) (H, H), orthogonal."""
         upper = jnp.triu(self.log_recurrent, 1)
         return jax.scipy.linalg.expm(upper - upper.T)
 
-    def step(self, h: Array, x: Array) -> Array:
+    def step(self, h: Float[Array, " H"], x: Float[Array, " d_in"]) -> Float[Array, " H"]:
         """One step: h (H,), x (d_in,) -> h' (H,). Recomputes B: use __call__ for sequences."""
         return modrelu(self.weight_in @ x + self.recurrent_matrix() @ h, self.modrelu_bias)
 
-    def __call__(self, x: Array, h0: Array | None = None) -> Array:
+    def __call__(self, x: Float[Array, "T d_in"], h0: Float[Array, " H"] | None = None) -> Float[Array, "T H"]:
         """States (T, H) for inputs x (T, d_in), from h0 (zeros by default); B computed once."""
         h0 = jnp.zeros(self.d_hidden, x.dtype) if h0 is None else h0
         B = self.recurrent_matrix()
-        drive = x @ self.weight_in.T
-
-        def body(h, u_t):
-            h = modrelu(u_t + B @ h, self.modrelu_bias)
-            return h, h
-
-        return jax.lax.scan(body, h0, drive)[1]
+        return scan_cell(lambda h, u_t: modrelu(u_t + B @ h, self.modrelu_bias), h0, x @ self.weight_in.T)
 
 
-def henaff_skew(key: Array, d_hidden: int) -> Array:
+def henaff_skew(key: PRNGKeyArray, d_hidden: int) -> Float[Array, "d_hidden d_hidden"]:
     """Henaff et al. (2016)'s initialization: A[2k, 2k+1] = theta_k = -A[2k+1, 2k] with
     theta_k ~ U(-pi, pi), zero elsewhere, so expm(A - A^T) is block-diagonal 2 x 2 rotations."""
     theta = jax.random.uniform(key, (d_hidden // 2,), minval=-jnp.pi, maxval=jnp.pi)
@@ -61,7 +58,7 @@ def henaff_skew(key: Array, d_hidden: int) -> Array:
     return A - A.T
 
 
-def orthogonal_rnn(key: Array, d_in: int, d_hidden: int) -> OrthogonalRNN:
+def orthogonal_rnn(key: PRNGKeyArray, d_in: int, d_hidden: int) -> OrthogonalRNN:
     """expRNN's defaults: Henaff initialization of A; W_in Kaiming-normal for ReLU
     (std sqrt(2 / d_in)); modReLU bias ~ U(-0.01, 0.01)."""
     k_in, k_A, k_b = jax.random.split(key, 3)

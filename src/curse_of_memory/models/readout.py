@@ -11,11 +11,12 @@ all of Ribeiro et al. (2020)'s trained networks (Secs. 6.1-6.3 of the spec).
 from __future__ import annotations
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import DTypeLike, Float, PRNGKeyArray, PyTree
 
 from curse_of_memory.models.lstm import LSTM
+from curse_of_memory.models.torch_layout import torch_uniform
 
 
 class Readout(eqx.Module):
@@ -23,31 +24,30 @@ class Readout(eqx.Module):
     weight: Array  # (d_out, H)
     bias: Array  # (d_out,)
 
-    def zero_state(self, dtype=jnp.float32):
+    def zero_state(self, dtype: DTypeLike = jnp.float32) -> PyTree[Float[Array, " H"]]:
         """The cell's zero state: (h, c) for an LSTM, h otherwise, each (H,)."""
         zeros = jnp.zeros(self.cell.d_hidden, dtype)
         return (zeros, zeros) if isinstance(self.cell, LSTM) else zeros
 
-    def output(self, state) -> Array:
-        """The head applied to a state's h: (..., H) -> (..., d_out)."""
+    def output(self, state: PyTree[Float[Array, "*batch H"]]) -> Float[Array, "*batch d_out"]:
+        """The head applied to a state's h (the state, or h of an LSTM's (h, c)): (..., H) -> (..., d_out)."""
         h = state[0] if isinstance(self.cell, LSTM) else state
         return h @ self.weight.T + self.bias
 
-    def step(self, state, x: Array):
+    def step(
+        self, state: PyTree[Float[Array, " H"], " S"], x: Float[Array, " d_in"]
+    ) -> PyTree[Float[Array, " H"], " S"]:
         """One step of the cell: state, x (d_in,) -> state."""
         return self.cell.step(state, x)
 
-    def __call__(self, x: Array, state=None) -> Array:
+    def __call__(
+        self, x: Float[Array, "T d_in"], state: PyTree[Float[Array, " H"]] | None = None
+    ) -> Float[Array, "T d_out"]:
         """Outputs (T, d_out) for inputs x (T, d_in), from `state` (zeros by default)."""
         state = self.zero_state(x.dtype) if state is None else state
         return self.output(self.cell(x, state))
 
 
-def readout(key: Array, cell: eqx.Module, d_out: int) -> Readout:
-    bound = 1 / jnp.sqrt(cell.d_hidden)
-    k_w, k_b = jax.random.split(key)
-    return Readout(
-        cell=cell,
-        weight=jax.random.uniform(k_w, (d_out, cell.d_hidden), minval=-bound, maxval=bound),
-        bias=jax.random.uniform(k_b, (d_out,), minval=-bound, maxval=bound),
-    )
+def readout(key: PRNGKeyArray, cell: eqx.Module, d_out: int) -> Readout:
+    """The cell with a head initialized as `torch.nn.Linear(H, d_out)`."""
+    return Readout(cell=cell, **torch_uniform(key, {"weight": (d_out, cell.d_hidden), "bias": (d_out,)}, cell.d_hidden))

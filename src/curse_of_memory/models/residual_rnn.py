@@ -15,6 +15,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
 
 from curse_of_memory.models.continuous_linear_rnn import check_width
 from curse_of_memory.parametrizations.stable import (
@@ -44,13 +45,13 @@ class ResidualRNN(eqx.Module):
     def d_in(self) -> int:
         return self.U.shape[1]
 
-    def recurrent_matrix(self) -> Array:
+    def recurrent_matrix(self) -> Float[Array, "m m"]:
         """The (m, m) matrix W."""
         if self.recurrent == "full":
             return self.W
         return jnp.diag(continuous_decay(self.recurrent, self.W))
 
-    def __call__(self, x: Array) -> Array:
+    def __call__(self, x: Float[Array, "T d_in"]) -> Float[Array, "T d_out"]:
         """y (T, d_out) for x (T, d_in)."""
         W, sigma = self.recurrent_matrix(), ACTIVATIONS[self.activation]
         drive = x @ self.U.T + self.b
@@ -62,7 +63,7 @@ class ResidualRNN(eqx.Module):
         _, hs = jax.lax.scan(body, jnp.zeros(self.U.shape[0], drive.dtype), drive)
         return hs @ self.C.T
 
-    def kernel(self, T: int) -> Array:
+    def kernel(self, T: int) -> Float[Array, "T d_out d_in"]:
         """K_s = dt C (I + dt W)^s U, (T, d_out, d_in): only for a linear activation (the
         response to x; a bias adds an input-independent offset)."""
         if self.activation != "linear":
@@ -77,7 +78,7 @@ class ResidualRNN(eqx.Module):
 
 
 def residual_rnn(
-    key: Array,
+    key: PRNGKeyArray,
     d_in: int,
     width: int,
     d_out: int = 1,

@@ -17,6 +17,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
 
 from curse_of_memory.models.dense import Dense, dense
 from curse_of_memory.models.eigenvalue_init import check_magnitude_range
@@ -32,7 +33,7 @@ class RGLRU(eqx.Module):
     gate_a: Dense
     gate_x: Dense
 
-    def log_decay(self, x: Array) -> Array:
+    def log_decay(self, x: Float[Array, "*batch d"]) -> Float[Array, "*batch d"]:
         """log a_t for inputs x (..., d)."""
         r = jax.nn.sigmoid(self.gate_a(x))
         return -C * jax.nn.softplus(-self.log_a_param) * r
@@ -43,17 +44,17 @@ class RGLRU(eqx.Module):
         # sqrt(1 - a_t^2) computed as sqrt(-expm1(2 log a_t)): accurate as a_t -> 1.
         return jnp.exp(log_a), jnp.sqrt(-jnp.expm1(2 * log_a)) * jax.nn.sigmoid(self.gate_x(x)) * x
 
-    def step(self, h: Array, x: Array) -> Array:
+    def step(self, h: Float[Array, " d"], x: Float[Array, " d"]) -> Float[Array, " d"]:
         """One step: h (d,), x (d,) -> h' (d,)."""
         a, u = self._decay_and_input(x)
         return a * h + u
 
-    def __call__(self, x: Array) -> Array:
-        """States h (T, d) for inputs x (T, d), from h = 0."""
+    def __call__(self, x: Float[Array, "*batch T d"]) -> Float[Array, "*batch T d"]:
+        """States h (..., T, d) for inputs x (..., T, d), from h = 0."""
         return linear_recurrence(*self._decay_and_input(x))
 
 
-def rg_lru(key: Array, d: int, *, nu_min: float = 0.9, nu_max: float = 0.999) -> RGLRU:
+def rg_lru(key: PRNGKeyArray, d: int, *, nu_min: float = 0.9, nu_max: float = 0.999) -> RGLRU:
     """Lambda such that a^c ~ U(nu_min, nu_max) (Griffin's default range is [0.9, 0.999]);
     gates Lecun-normal with zero biases (Griffin uses block-diagonal gate weights)."""
     check_magnitude_range(nu_min, nu_max)

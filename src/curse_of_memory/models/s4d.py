@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from jax import Array
+from jaxtyping import PRNGKeyArray
 
 from curse_of_memory.models.diagonal_rnn import DiagonalRNN, complex_input_output
 from curse_of_memory.models.eigenvalue_init import ring_uniform
@@ -20,7 +20,7 @@ from curse_of_memory.parametrizations import get_parametrization, softplus_inver
 
 
 def s4d(
-    key: Array,
+    key: PRNGKeyArray,
     d_in: int,
     d_out: int,
     d_hidden: int,

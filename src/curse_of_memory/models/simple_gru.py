@@ -14,7 +14,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Float, PRNGKeyArray
 
+from curse_of_memory.models.cell_scan import scan_cell
 from curse_of_memory.models.chrono import chrono_bias, gate_kernels
 
 
@@ -30,24 +32,18 @@ class SimpleGRU(eqx.Module):
     def d_hidden(self) -> int:
         return self.weight_hz.shape[0]
 
-    def step(self, h: Array, x: Array) -> Array:
+    def step(self, h: Float[Array, " H"], x: Float[Array, " d_in"]) -> Float[Array, " H"]:
         """One step: h (H,), x (d_in,) -> h' (H,)."""
         z = jax.nn.sigmoid(self.weight_iz @ x + self.bias_iz + self.weight_hz @ h)
         return (1 - z) * (self.weight_in @ x) + z * h
 
-    def __call__(self, x: Array, h0: Array | None = None) -> Array:
+    def __call__(self, x: Float[Array, "T d_in"], h0: Float[Array, " H"] | None = None) -> Float[Array, "T H"]:
         """States (T, H) for inputs x (T, d_in), from h0 (zeros by default)."""
-        h0 = jnp.zeros(self.d_hidden, x.dtype) if h0 is None else h0
-
-        def body(h, x_t):
-            h = self.step(h, x_t)
-            return h, h
-
-        return jax.lax.scan(body, h0, x)[1]
+        return scan_cell(self.step, jnp.zeros(self.d_hidden, x.dtype) if h0 is None else h0, x)
 
 
 def simple_chrono_gru(
-    key: Array,
+    key: PRNGKeyArray,
     d_in: int,
     d_hidden: int,
     *,

@@ -22,8 +22,10 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Complex, Float, PRNGKeyArray
 
 from curse_of_memory.models.continuous_linear_rnn import check_width
+from curse_of_memory.models.torch_layout import torch_uniform
 from curse_of_memory.parametrizations.stable import (
     BEST_A,
     BEST_B,
@@ -38,7 +40,7 @@ INITIAL_REAL_PART = -0.5
 
 
 class StableSSMLayer(eqx.Module):
-    """re_raw, im, C_re, C_im: (H, N/2); log_dt, D: (H,)."""
+    """re_raw, im, C_re, C_im: (H, P) with P = N/2 conjugate pairs; log_dt, D: (H,)."""
 
     re_raw: Array
     im: Array
@@ -50,19 +52,19 @@ class StableSSMLayer(eqx.Module):
     a: float = eqx.field(static=True, default=BEST_A)
     b: float = eqx.field(static=True, default=BEST_B)
 
-    def eigenvalues(self) -> Array:
-        """Continuous-time A, (H, N/2) complex."""
+    def eigenvalues(self) -> Complex[Array, "H P"]:
+        """Continuous-time A, (H, P) complex: one eigenvalue per conjugate pair."""
         return continuous_decay(self.parametrization, self.re_raw, a=self.a, b=self.b) + 1j * self.im
 
-    def kernel(self, T: int) -> Array:
+    def kernel(self, T: int) -> Float[Array, "T H"]:
         """K (T, H), without the D skip term."""
         dtA = jnp.exp(self.log_dt)[:, None] * self.eigenvalues()
         coeff = (self.C_re + 1j * self.C_im) * jnp.expm1(dtA) / self.eigenvalues()
-        vandermonde = jnp.exp(dtA[None] * jnp.arange(T)[:, None, None])  # (T, H, N/2)
+        vandermonde = jnp.exp(dtA[None] * jnp.arange(T)[:, None, None])  # (T, H, P)
         return 2 * jnp.real(jnp.einsum("hn,thn->th", coeff, vandermonde))
 
-    def __call__(self, u: Array) -> Array:
-        """(T, H) -> (T, H)."""
+    def __call__(self, u: Float[Array, "T H"]) -> Float[Array, "T H"]:
+        """y = K * u + D u: (T, H) -> (T, H)."""
         return causal_convolution(self.kernel(u.shape[0]), u) + self.D * u
 
 
@@ -78,7 +80,7 @@ class StableSSM(eqx.Module):
     decoder_b: Array
     pool: bool = eqx.field(static=True)
 
-    def __call__(self, x: Array) -> Array:
+    def __call__(self, x: Float[Array, "T d_in"]) -> Float[Array, "T d_out"] | Float[Array, " d_out"]:
         """x (T, d_in) -> (T, d_out), or (d_out,) with pool."""
         u = x @ self.encoder_w.T + self.encoder_b
         z = jax.nn.gelu(self.layer(u)) @ self.mix_w.T + self.mix_b
@@ -91,17 +93,14 @@ class StableSSM(eqx.Module):
         return z @ self.decoder_w.T + self.decoder_b
 
 
-def _linear(key, d_out, d_in):
-    bound = 1 / jnp.sqrt(d_in)
-    k_w, k_b = jax.random.split(key)
-    return (
-        jax.random.uniform(k_w, (d_out, d_in), minval=-bound, maxval=bound),
-        jax.random.uniform(k_b, (d_out,), minval=-bound, maxval=bound),
-    )
+def _linear(key: PRNGKeyArray, d_out: int, d_in: int) -> tuple[Float[Array, "d_out d_in"], Float[Array, " d_out"]]:
+    """Weight and bias of `torch.nn.Linear(d_in, d_out)`."""
+    params = torch_uniform(key, {"weight": (d_out, d_in), "bias": (d_out,)}, d_in)
+    return params["weight"], params["bias"]
 
 
 def stable_ssm_layer(
-    key: Array,
+    key: PRNGKeyArray,
     channels: int,
     state_size: int = 64,
     *,
@@ -136,7 +135,7 @@ def stable_ssm_layer(
 
 
 def stable_ssm(
-    key: Array,
+    key: PRNGKeyArray,
     d_in: int,
     d_out: int,
     *,

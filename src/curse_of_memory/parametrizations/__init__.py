@@ -23,15 +23,15 @@ from curse_of_memory.parametrizations.stable import (
 )
 
 __all__ = [
+    "NORMALIZATIONS",
+    "PARAMETRIZATIONS",
     "STABLE_PARAMETRIZATIONS",
+    "EigenvalueParametrization",
     "continuous_decay",
     "continuous_gradient_scale",
     "continuous_raw",
     "discrete_eigenvalue",
     "discrete_gradient_scale",
-    "NORMALIZATIONS",
-    "PARAMETRIZATIONS",
-    "EigenvalueParametrization",
     "gamma",
     "get_parametrization",
     "init_learned_gamma",

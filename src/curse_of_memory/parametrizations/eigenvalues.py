@@ -22,7 +22,8 @@ zero-order-hold discretization of S4/S4D; `encode` picks a_re = -1 and step = -l
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax.numpy as jnp
 from jax import Array
@@ -101,7 +102,5 @@ PARAMETRIZATIONS: dict[str, EigenvalueParametrization] = {
 def get_parametrization(name: str) -> EigenvalueParametrization:
     """The parametrization called `name`; a clear error lists the others."""
     if name not in PARAMETRIZATIONS:
-        raise ValueError(
-            f"unknown eigenvalue parametrization {name!r}; choose from {sorted(PARAMETRIZATIONS)}"
-        )
+        raise ValueError(f"unknown eigenvalue parametrization {name!r}; choose from {sorted(PARAMETRIZATIONS)}")
     return PARAMETRIZATIONS[name]

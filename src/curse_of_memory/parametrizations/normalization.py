@@ -35,8 +35,7 @@ def l2_gamma(lam: Array, eps: float = 0.0) -> Array:
     return jnp.sqrt(1 - jnp.abs(lam) ** 2 + eps)
 
 
-def gamma(name: str, lam: Array, stored: Array | None = None, *, log_stored: bool = False,
-          eps: float = 0.0) -> Array:
+def gamma(name: str, lam: Array, stored: Array | None = None, *, log_stored: bool = False, eps: float = 0.0) -> Array:
     """The normalization factor of each unit, shape of lam (real).
 
     Args:

@@ -14,6 +14,7 @@ import math
 
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import Inexact, Shaped
 
 METHODS = ("auto", "direct", "fft")
 
@@ -35,7 +36,7 @@ def choose_convolution_method(T: int, entries_per_lag: int) -> str:
     return "fft"
 
 
-def toeplitz(kernel: Array) -> Array:
+def toeplitz(kernel: Shaped[Array, " T *rest"]) -> Shaped[Array, "T T *rest"]:
     """Lower-triangular Toeplitz stack: out[t, s, ...] = kernel[t - s, ...] if t >= s else 0.
 
     kernel: (T, ...) -> (T, T, ...).
@@ -59,14 +60,19 @@ def _fft_convolve(kernel: Array, u: Array, contract) -> Array:
     return y[..., :T, :]
 
 
-def causal_convolution(kernel: Array, u: Array, *, method: str = "auto") -> Array:
+def causal_convolution(
+    kernel: Inexact[Array, "T N"] | Inexact[Array, "T d_out d_in"],
+    u: Inexact[Array, "*batch T N"] | Inexact[Array, "*batch T d_in"],
+    *,
+    method: str = "auto",
+) -> Inexact[Array, "*batch T N"] | Inexact[Array, "*batch T d_out"]:
     """y_t = sum_{k=0}^{t} K_k u_{t-k}, batched over the leading axes of `u`.
 
     Args:
-        kernel: impulse response, either (T, N) for N independent channels (a diagonal
-            system: y[..., n] = K[:, n] * u[..., n]) or (T, d_out, d_in) for a full
-            multi-input multi-output filter.
-        u: input, (..., T, N) or (..., T, d_in).
+        kernel: impulse response, real or complex, either (T, N) for N independent channels
+            (a diagonal system: y[..., n] = K[:, n] * u[..., n]) or (T, d_out, d_in) for a
+            full multi-input multi-output filter.
+        u: input, real or complex, (..., T, N) or (..., T, d_in).
         method: "direct" (Toeplitz product), "fft", or "auto" (by size).
 
     Returns:

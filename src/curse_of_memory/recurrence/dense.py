@@ -10,6 +10,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import ArrayLike, Inexact, Shaped
 
 METHODS = ("auto", "sequential", "associative")
 
@@ -23,25 +24,31 @@ def _as_blocks(A: Array) -> Array:
     return A
 
 
-def block_matvec(A: Array, h: Array) -> Array:
+def block_matvec(A: Shaped[Array, "H k k"], h: Shaped[Array, "*batch H*k"]) -> Shaped[Array, "*batch H*k"]:
     """A h for block-diagonal A: (H, k, k) blocks, h: (..., H * k) -> (..., H * k)."""
     H, k, _ = A.shape
     out = jnp.einsum("hij,...hj->...hi", A, h.reshape(*h.shape[:-1], H, k))
     return out.reshape(h.shape)
 
 
-def dense_recurrence(A: Array, u: Array, *, method: str = "auto") -> Array:
+def dense_recurrence(
+    A: Inexact[ArrayLike, "N N"] | Inexact[ArrayLike, "H k k"],
+    u: Inexact[ArrayLike, "*batch T N"],
+    *,
+    method: str = "auto",
+) -> Inexact[Array, "*batch T N"]:
     """States h_t = A h_{t-1} + u_t with h_{-1} = 0, batched over the leading axes of u.
 
     Args:
-        A: (N, N), or (H, k, k) for a block-diagonal matrix with H blocks (N = H k).
-        u: inputs, (..., T, N).
+        A: (N, N), or (H, k, k) for a block-diagonal matrix with H blocks (N = H k); real or
+            complex.
+        u: inputs, (..., T, N), real or complex.
         method: "sequential" (`lax.scan`, O(T k^2) work per block), "associative"
             (`lax.associative_scan` composing affine maps, O(T k^3) work but O(log T)
             depth), or "auto" (sequential).
 
     Returns:
-        h: (..., T, N).
+        h: (..., T, N) of the promoted dtype of A and u.
     """
     if method not in METHODS:
         raise ValueError(f"dense recurrence method must be one of {METHODS}, got {method!r}")

@@ -15,13 +15,14 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 from jax import Array
+from jaxtyping import ArrayLike, Inexact
 
 from curse_of_memory.recurrence.convolution import causal_convolution
 
 METHODS = ("auto", "sequential", "associative", "convolution")
 
 
-def powers(lam: Array, T: int) -> Array:
+def powers(lam: Inexact[ArrayLike, "*shape"], T: int) -> Inexact[Array, " T *shape"]:
     """lambda^k for k = 0 .. T-1, shape (T, *lam.shape): the impulse response of the recurrence.
 
     Computed as a prefix product (`lax.associative_scan`), which is exact at lambda = 0 and
@@ -40,7 +41,9 @@ def _time_last_but_one(x: Array) -> Array:
     return jnp.moveaxis(x, 0, -2)
 
 
-def linear_recurrence(lam: Array, u: Array, *, method: str = "auto") -> Array:
+def linear_recurrence(
+    lam: Inexact[ArrayLike, " ..."], u: Inexact[ArrayLike, "*batch T N"], *, method: str = "auto"
+) -> Inexact[Array, "*batch T N"]:
     """States h_t = lambda_t * h_{t-1} + u_t with h_{-1} = 0, batched over leading axes.
 
     Args:

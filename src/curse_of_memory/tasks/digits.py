@@ -50,7 +50,7 @@ def sequential_digits(
     data = load_digits()
     x = data.images.reshape(-1, 64, 1) / 16.0
     order = np.random.default_rng(split_seed).permutation(len(x))
-    n_test = int(round(test_fraction * len(x)))
+    n_test = round(test_fraction * len(x))
     test, train = order[:n_test], order[n_test:]
     mean, std = x[train].mean(), x[train].std()
     x = (x - mean) / std

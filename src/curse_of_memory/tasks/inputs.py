@@ -7,7 +7,7 @@ constant in time, the limit where E[(dh/dlambda)^2] = (1 - lambda)^-4 exactly.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import jax
 import jax.numpy as jnp

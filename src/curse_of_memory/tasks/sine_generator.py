@@ -40,8 +40,13 @@ class SineGenerator(eqx.Module):
         return jnp.sum((pred - self.targets[batch]) ** 2)
 
 
-def sine_generator(n_sequences: int = 100, T: int = 400, batch_size: int = 10,
-                   omega_min: float = jnp.pi / 16, omega_max: float = jnp.pi / 8) -> SineGenerator:
+def sine_generator(
+    n_sequences: int = 100,
+    T: int = 400,
+    batch_size: int = 10,
+    omega_min: float = jnp.pi / 16,
+    omega_max: float = jnp.pi / 8,
+) -> SineGenerator:
     for name, value in (("n_sequences", n_sequences), ("T", T), ("batch_size", batch_size)):
         if not (isinstance(value, int) and value >= 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")

@@ -12,7 +12,8 @@ A member whose loss becomes NaN or infinite is marked diverged; the others go on
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
@@ -52,8 +53,21 @@ class EnsembleResult(NamedTuple):
 
     def member_row(self, i: int, j: int) -> dict:
         """The losses and status of member (seed i, learning rate j) as plain values for a result row."""
-        return {"final_loss": float(self.final_loss[i, j]), "validation_loss": float(self.validation_loss[i, j]),
-                "diverged": bool(self.diverged[i, j]), "epoch_loss": self.epoch_loss[i, j].tolist()}
+        return {
+            "final_loss": float(self.final_loss[i, j]),
+            "validation_loss": float(self.validation_loss[i, j]),
+            "diverged": bool(self.diverged[i, j]),
+            "epoch_loss": self.epoch_loss[i, j].tolist(),
+        }
+
+    def rows(self, seeds: Sequence[int], learning_rates: Sequence[float], **fields: Any) -> list[dict]:
+        """One result row per member, seeds outer and learning rates inner: `fields`, then
+        "seed", "lr" and the member's losses and status (`member_row`)."""
+        return [
+            {**fields, "seed": seed, "lr": lr, **self.member_row(i, j)}
+            for i, seed in enumerate(seeds)
+            for j, lr in enumerate(learning_rates)
+        ]
 
 
 def _check_positive(name: str, value) -> None:
@@ -71,7 +85,7 @@ def train_ensemble(
     steps_per_epoch: int = 100,
     schedule: str = "cosine",
     validation_batches: int = 100,
-    optimizer: str = "adam",
+    optimizer: str | optax.GradientTransformation = "adam",
     project: Callable[[eqx.Module], eqx.Module] | None = None,
     epoch_metrics: Callable[[eqx.Module, Any, Array], dict[str, Array]] | None = None,
     metrics_every: int = 1,
@@ -87,9 +101,11 @@ def train_ensemble(
         seeds, learning_rates: the grid; learning rates are the peak values.
         steps: optimizer steps, a multiple of `steps_per_epoch`.
         schedule: "cosine" (peak to 1e-7) or "constant".
-        optimizer: "adam" (optax defaults, the paper's), "clipped_adam" (global gradient
-            norm clipped to 0.25 first) or "sgd" (plain gradient descent); the learning rate
-            then scales the update.
+        optimizer: the update direction before the learning rate: "adam" (optax defaults,
+            the paper's), "clipped_adam" (global gradient norm clipped to 0.25 first), "sgd"
+            (plain gradient descent), or any `optax.GradientTransformation` without a learning
+            rate of its own (the schedule then scales its update; reuse one object across
+            calls to reuse the compilation).
         project: model -> model applied after every update (e.g. a stability projection);
             a module-level function, so that repeated calls reuse the compilation.
         epoch_metrics: (model, adam_state, current_lr) -> dict of arrays, recorded every
@@ -97,8 +113,12 @@ def train_ensemble(
             diagram, is then neither computed nor stored at the epochs in between).
         on_progress: called with (steps_done, steps) as chunks of epochs finish.
     """
-    for name, value in (("steps", steps), ("steps_per_epoch", steps_per_epoch),
-                        ("validation_batches", validation_batches), ("metrics_every", metrics_every)):
+    for name, value in (
+        ("steps", steps),
+        ("steps_per_epoch", steps_per_epoch),
+        ("validation_batches", validation_batches),
+        ("metrics_every", metrics_every),
+    ):
         _check_positive(name, value)
     for lr in learning_rates:
         _check_positive("every learning rate", lr)
@@ -106,8 +126,12 @@ def train_ensemble(
         raise ValueError(f"steps ({steps}) must be a multiple of steps_per_epoch ({steps_per_epoch})")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {optimizer!r}")
+    if isinstance(optimizer, str):
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"optimizer must be one of {list(OPTIMIZERS)} or an optax.GradientTransformation, got {optimizer!r}"
+            )
+        optimizer = OPTIMIZERS[optimizer]
     seeds = np.asarray(seeds, dtype=np.int64)
     lrs = jnp.asarray(learning_rates, dtype=jnp.float32)
     n_seeds, n_lrs, n_epochs = len(seeds), len(lrs), steps // steps_per_epoch
@@ -117,7 +141,7 @@ def train_ensemble(
     models = eqx.filter_vmap(init_model)(jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds]))
     params, static = eqx.partition(models, eqx.is_inexact_array)
     params = jax.tree.map(lambda a: jnp.broadcast_to(a[:, None], (n_seeds, n_lrs, *a.shape[1:])), params)
-    opt_state = jax.vmap(jax.vmap(OPTIMIZERS[optimizer].init))(params)
+    opt_state = jax.vmap(jax.vmap(optimizer.init))(params)
     data_keys = jnp.stack([jax.random.PRNGKey(int(s) + TRAIN_DATA_SEED_OFFSET) for s in seeds])
     val_keys = jnp.stack([jax.random.PRNGKey(int(s) + VALIDATION_SEED_OFFSET) for s in seeds])
     protocol = _Protocol(steps, steps_per_epoch, schedule, optimizer, project, epoch_metrics, metrics_every)
@@ -135,9 +159,7 @@ def train_ensemble(
 
     # Chunks are (epochs or snapshots, S, L, ...): put that axis after the member axes.
     epoch_loss = np.moveaxis(np.concatenate(losses), 0, -1)
-    metrics = {
-        k: np.moveaxis(np.concatenate([m[k] for m in metric_chunks]), 0, 2) for k in metric_chunks[0]
-    }
+    metrics = {k: np.moveaxis(np.concatenate([m[k] for m in metric_chunks]), 0, 2) for k in metric_chunks[0]}
     validation = _validation_loss(task, static, params, val_keys, validation_batches)
     return EnsembleResult(
         epoch_loss=epoch_loss,
@@ -166,7 +188,7 @@ class _Protocol(NamedTuple):
     steps: int
     steps_per_epoch: int
     schedule: str
-    optimizer: str
+    optimizer: optax.GradientTransformation
     project: Callable | None
     epoch_metrics: Callable | None
     metrics_every: int
@@ -185,7 +207,7 @@ def _seed_epoch(params, opt_state, static, task, data_key, lrs, epoch, protocol)
 
         def member(p, s, lr):
             loss, grads = jax.value_and_grad(member_loss)(p, batch)
-            updates, s = OPTIMIZERS[protocol.optimizer].update(grads, s)
+            updates, s = protocol.optimizer.update(grads, s)
             lr_t = learning_rate_at(protocol.schedule, t, lr, protocol.steps)
             p = jax.tree.map(lambda w, u: w - lr_t * u, p, updates)
             if protocol.project is not None:
@@ -223,9 +245,9 @@ def _run_epochs(params, opt_state, static, task, data_keys, lrs, first_epoch, n_
 
     def epoch_body(carry, epoch):
         params, opt_state = carry
-        params, opt_state, loss, metrics = jax.vmap(
-            _seed_epoch, in_axes=(0, 0, None, None, 0, None, None, None)
-        )(params, opt_state, static, task, data_keys, lrs, epoch, protocol)
+        params, opt_state, loss, metrics = jax.vmap(_seed_epoch, in_axes=(0, 0, None, None, 0, None, None, None))(
+            params, opt_state, static, task, data_keys, lrs, epoch, protocol
+        )
         return (params, opt_state), (loss, metrics)
 
     def snapshot_body(carry, first):

@@ -1,0 +1,282 @@
+"""The Hessian at the optimum and Adam's effective learning rates (Zucchet & Orvieto 2024,
+Secs. 3.5-3.6): the machinery of Figs. 4 and 9, which run it on different students.
+
+Hessian: a hand-built teacher with n = 4 states (two conjugate pairs of eigenvalues of
+magnitude ~0.99), one fixed batch of 64 Gaussian sequences of length 300, and each student
+mapped exactly onto the teacher (loss at round-off, `models.from_teacher`), so the Hessian is
+the Gauss-Newton matrix, of rank 2n + 1. Effective learning rates: each student trained on
+the teacher-student task of Sec. 4 at nu0 = 0.99 with a constant learning rate for 10k steps,
+then Adam's effective learning rate of every parameter (Sec. 3.6,
+`diagnostics.effective_learning_rates`).
+
+A unit is either {"kind": "hessian", "model", ...} or {"kind": "eff_lr", "model", ...}; both
+figures' rows carry "kind" and "model".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from curse_of_memory.diagnostics import (
+    effective_learning_rates_by_group,
+    group_weights,
+    hessian,
+    numerical_rank,
+    participation_ratio,
+    spectrum,
+)
+from curse_of_memory.experiments.zucchet2024.teacher_student_runs import TrainingSettings
+from curse_of_memory.harness.experiment import Claim
+from curse_of_memory.harness.plotting import new_figure, save
+from curse_of_memory.harness.settings import setting
+from curse_of_memory.harness.table import select
+from curse_of_memory.models import LinearRNN
+from curse_of_memory.tasks import teacher_student, white_noise
+from curse_of_memory.tasks.teacher_student import TeacherStudent
+from curse_of_memory.training import train_ensemble
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurvatureSettings(TrainingSettings):
+    """The Hessians' teacher, batch and spectrum cut-offs, and the training of the
+    effective-learning-rate runs (one per model); the defaults are the paper's."""
+
+    teacher_seed_hessian: int = setting(0, "seed of the hand-built n = 4 teacher of the Hessian panel")
+    hessian_T: int = setting(300, "sequence length of the Hessian's fixed batch", low=1)
+    hessian_batch: int = setting(64, "sequences in the Hessian's fixed batch", low=1)
+    top_k: int = setting(10, "top Hessian eigenvectors kept per model", low=1)
+    rank_rtol: float = setting(
+        1e-9, "relative eigenvalue cut-off of the numerical rank", low=1e-16, high=1, high_open=True
+    )
+    nu0: float = setting(0.99, "teacher memory nu0 of the effective-learning-rate runs", low=0, high=1, high_open=True)
+    learning_rate: float = setting(
+        1e-3, "constant learning rate of the effective-learning-rate runs", low=0, low_open=True
+    )
+    max_phase: float = setting(3.14, "largest eigenvalue phase of the students' initialization", low=0, high=np.pi)
+
+
+# Distinct, non-conjugate teacher eigenvalues closer than this (and pairs closer than this to
+# the real axis) lose the rank-(2n + 1) structure numerically: redraw (spec, Fig. 4).
+MIN_SEPARATION = 0.1
+MAX_DRAWS = 100
+
+
+def hand_built_teacher(seed: int, *, as_published: bool = False) -> tuple[LinearRNN, int]:
+    """The Fig. 4 teacher, float64, and the number of draws it took.
+
+    Two eigenvalues (0.99 + 0.003 U) exp(2 pi i U) and their conjugates; eigenvector matrix P:
+    two rows (N + i N) / (2 sqrt 2) stacked with their conjugates; A = Re(P^-1 diag(l) P);
+    B ~ N(0, 1), C ~ N(0, 1) / 2, D ~ N(0, 1). Redrawn (fold_in(key, draw)) until the four
+    eigenvalues are at least MIN_SEPARATION apart. as_published: key 0 under JAX's old PRNG
+    (jax_threefry_partitionable = False), the eigenvalues from split(key 0, 4) as in the
+    notebook and B, C, D as its LinearSystem(seed=0) drew them, never redrawn.
+    """
+    with jax.enable_x64(True):
+        if as_published:
+            with jax.threefry_partitionable(False):
+                root = jax.random.PRNGKey(0)
+                return _teacher(jax.random.split(root, 4), jax.random.split(root, 4)[1:]), 1
+        for draw in range(MAX_DRAWS):
+            keys = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(seed), draw), 7)
+            teacher = _teacher(keys[:4], keys[4:])
+            eig = np.linalg.eigvals(np.asarray(teacher.A[0]))
+            gaps = np.abs(eig[:, None] - eig[None, :])[np.triu_indices(4, 1)]
+            if gaps.min() >= MIN_SEPARATION:
+                return teacher, draw + 1
+    raise RuntimeError(f"no separated teacher in {MAX_DRAWS} draws")
+
+
+def _teacher(eig_keys, io_keys) -> LinearRNN:
+    k_mag, k_phase, k_re, k_im = eig_keys
+    eig = (0.99 + 0.003 * jax.random.uniform(k_mag, (2,))) * jnp.exp(2j * jnp.pi * jax.random.uniform(k_phase, (2,)))
+    eig = jnp.concatenate([eig, jnp.conj(eig)])
+    P = (jax.random.normal(k_re, (2, 4)) + 1j * jax.random.normal(k_im, (2, 4))) / (2 * np.sqrt(2))
+    P = np.concatenate([P, np.conj(P)])
+    A = np.real(np.linalg.inv(P) @ np.diag(eig) @ P)
+    k_B, k_C, k_D = io_keys
+    return LinearRNN(
+        A=jnp.asarray(A)[None],
+        B=jax.random.normal(k_B, (4, 1)),
+        C=jax.random.normal(k_C, (1, 4)) / 2,
+        D=jax.random.normal(k_D, (1, 1)),
+    )
+
+
+def fixed_batch(T: int, batch: int, *, as_published: bool = False) -> jax.Array:
+    """One batch of Gaussian sequences (batch, T, 1), float64, from seed 1. as_published: the
+    key path of the original data loader (RegressionDataLoader(seed 1), first batch)."""
+    with jax.enable_x64(True):
+        if not as_published:
+            return white_noise(jax.random.PRNGKey(1), (batch, T, 1), jnp.float64)
+        with jax.threefry_partitionable(False):
+            key = jax.random.split(jax.random.split(jax.random.PRNGKey(1))[0], 1000)[0]
+            sample = lambda k: jax.random.normal(jax.random.split(k)[0], (T, 1), jnp.float64)  # noqa: E731
+            return jax.vmap(sample)(jax.random.split(key, batch))
+
+
+def hessian_row(model_name: str, student, teacher: LinearRNN, x, *, groups=None, top_k: int, rank_rtol: float) -> dict:
+    """Everything the figure and the claims need about the Hessian of one student at the
+    teacher: the matrix, its spectrum, numerical rank, the top eigenvectors, their
+    participation ratios and their weight on each parameter group."""
+    with jax.enable_x64(True):
+        task = TeacherStudent(teacher, teacher.kernel(x.shape[1]), x.shape[0], "sample")
+        loss = jax.jit(lambda m: task.loss(m, x))
+        H = hessian(loss, student, groups=groups)
+        values, vectors = spectrum(H.matrix)
+        top = vectors[:, :top_k]
+        return {
+            "kind": "hessian",
+            "model": model_name,
+            "labels": list(H.labels),
+            "groups": [g for g, _ in H.groups],
+            "hessian": H.matrix.ravel().tolist(),
+            "eigenvalues": values.tolist(),
+            "top_vectors": top.T.ravel().tolist(),
+            "participation": participation_ratio(top).tolist(),
+            "group_weights": {g: w.tolist() for g, w in group_weights(top, H.labels).items()},
+            "rank": numerical_rank(values, rank_rtol),
+            "loss_at_optimum": float(loss(student)),
+            "zero_loss": float(task.zero_predictor_loss()),
+        }
+
+
+def effective_lr_row(model_name: str, init, c: dict) -> dict:
+    """Train one student with a constant learning rate and return Adam's final effective
+    learning rate of every parameter, labelled by group."""
+    task = teacher_student(c["nu0"], teacher_seed=c["teacher_seed"], T=c["T"], batch_size=c["batch_size"])
+    result = train_ensemble(
+        task,
+        init,
+        seeds=[c["seed"]],
+        learning_rates=[c["learning_rate"]],
+        steps=c["steps"],
+        schedule="constant",
+        validation_batches=10,
+    )
+    model = jax.tree.map(lambda a: a[0, 0], result.models)
+    state = jax.tree.map(lambda a: a[0, 0], result.opt_state)
+    by_group = effective_learning_rates_by_group(model, state, c["learning_rate"])
+    return {
+        "kind": "eff_lr",
+        "model": model_name,
+        "learning_rate": c["learning_rate"],
+        "labels": [g for g, v in by_group.items() for _ in range(v.size)],
+        "eff_lr": np.concatenate([np.asarray(v) for v in by_group.values()]).tolist(),
+        "final_loss": float(result.final_loss[0, 0]),
+        "diverged": bool(result.diverged[0, 0]),
+    }
+
+
+def trace_share(row: dict, groups) -> float:
+    """Share of the Hessian's trace (the sum of its eigenvalues, each spread over coordinates
+    as v_i^2) that sits on the given parameter groups: where the curvature is."""
+    diagonal = np.diag(np.asarray(row["hessian"]).reshape(len(row["labels"]), -1))
+    return float(np.sum(diagonal[np.isin(row["labels"], list(groups))]) / np.sum(diagonal))
+
+
+def group_values(row: dict, group: str) -> np.ndarray:
+    """The entries of one parameter group in an "eff_lr" row."""
+    return np.asarray(row["eff_lr"])[np.asarray(row["labels"]) == group]
+
+
+def teacher_and_batch(c: dict) -> tuple[LinearRNN, int, jax.Array]:
+    """A Hessian unit's teacher, the draws it took, and its fixed batch (float64)."""
+    teacher, draws = hand_built_teacher(c["teacher_seed_hessian"], as_published=c["as_published"])
+    return teacher, draws, fixed_batch(c["hessian_T"], c["hessian_batch"], as_published=c["as_published"])
+
+
+def hessian_units(s: CurvatureSettings, names) -> list[dict]:
+    """One Hessian unit per model name."""
+    keep = ("teacher_seed_hessian", "hessian_T", "hessian_batch", "top_k", "rank_rtol", "as_published")
+    return [{"kind": "hessian", "model": m, **s.pick(*keep)} for m in names]
+
+
+def lr_units(s: CurvatureSettings, names) -> list[dict]:
+    """One effective-learning-rate unit (one training run) per model name."""
+    keep = ("nu0", "learning_rate", "steps", "d_hidden", "T", "batch_size", "teacher_seed", "max_phase")
+    return [{"kind": "eff_lr", "model": m, "seed": s.seed, **s.pick(*keep)} for m in names]
+
+
+def hessian_claims(rows, s, n_states=4):
+    """Rank 2n + 1 for every model, with the spectral gap that makes it unambiguous."""
+    out = []
+    for r in select(rows, kind="hessian"):
+        values = np.asarray(r["eigenvalues"])
+        gap = values[2 * n_states] / max(abs(values[2 * n_states + 1]), 1e-300)
+        out.append(
+            Claim(
+                f"{r['model']}: numerical rank of the Hessian at the optimum (relative cut-off {s.rank_rtol:g})",
+                f"2n + 1 = {2 * n_states + 1}",
+                f"{r['rank']} (eigenvalue gap {gap:.2g}, loss {r['loss_at_optimum']:.2g})",
+                r["rank"] == 2 * n_states + 1,
+            )
+        )
+    return out
+
+
+def divergence_claims(rows) -> list[Claim]:
+    """A failing claim per effective-lr run that diverged."""
+    return [
+        Claim(f"{r['model']}: effective-lr run diverged", "no divergence", "diverged", False)
+        for r in select(rows, kind="eff_lr")
+        if r["diverged"]
+    ]
+
+
+def draw_hessians(rows, ax_row, title):
+    """Per model: symlog Hessian image, top eigenvectors, sorted spectrum (one row of axes)."""
+    from matplotlib.colors import SymLogNorm
+
+    models = select(rows, kind="hessian")
+    for k, r in enumerate(models):
+        H = np.asarray(r["hessian"]).reshape(len(r["labels"]), -1)
+        bound = np.abs(H).max()
+        image = ax_row[3 * k].imshow(H, cmap="RdBu_r", norm=SymLogNorm(linthresh=1, vmin=-bound, vmax=bound))
+        ax_row[3 * k].figure.colorbar(image, ax=ax_row[3 * k], shrink=0.8)
+        V = np.asarray(r["top_vectors"]).reshape(-1, len(r["labels"])).T
+        ax_row[3 * k + 1].imshow(V, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+        ticks = [r["labels"].index(g) for g in r["groups"]]
+        for a in (ax_row[3 * k], ax_row[3 * k + 1]):
+            a.set_yticks(ticks, r["groups"], fontsize=6)
+        ax_row[3 * k].set_xticks(ticks, r["groups"], fontsize=6, rotation=90)
+        ax_row[3 * k].set_title(f"{title}{r['model']}: Hessian (symlog)")
+        ax_row[3 * k + 1].set(title=f"top-{V.shape[1]} eigenvectors", xlabel="eigenvector")
+        values = np.asarray(r["eigenvalues"])
+        ax_row[3 * k + 2].plot(np.arange(1, values.size + 1), np.abs(values), "o-", ms=3)
+        ax_row[3 * k + 2].axvline(r["rank"] + 0.5, color="grey", ls=":")
+        ax_row[3 * k + 2].set(
+            yscale="log", ylim=(1e-8, 10 * values.max()), xlabel="index", title=f"|eigenvalues| (rank {r['rank']})"
+        )
+
+
+def draw_effective_lrs(rows, ax, base_lr):
+    """One jittered strip of log10 effective lr per parameter group of each trained model."""
+    rng = np.random.default_rng(0)
+    position, ticks = 0, []
+    for r in select(rows, kind="eff_lr"):
+        for g in dict.fromkeys(r["labels"]):
+            values = group_values(r, g)
+            positive = values[values > 0]
+            ax.plot(position + 0.15 * rng.uniform(-1, 1, positive.size), np.log10(positive), ".", ms=3)
+            ticks.append((position, f"{r['model']}: {g} ({np.mean(values <= 0):.0%} <= 0)"))
+            position += 1
+    ax.axhline(np.log10(base_lr), color="grey")
+    ax.axhline(np.log10(base_lr * np.sqrt(10)), color="grey", ls=":")
+    ax.set_xticks([p for p, _ in ticks], [t for _, t in ticks], rotation=90, fontsize=6)
+    ax.set(ylabel="log10 effective lr", title="Adam effective learning rates (grey: base lr; dotted: ceiling)")
+
+
+def curvature_figure(rows, s, path):
+    """Top: Hessian, eigenvectors and spectrum of each model; bottom: effective learning rates."""
+    n_models = len(select(rows, kind="hessian"))
+    fig, ax = new_figure(2, 3 * n_models, width=3.0, height=3.2)
+    draw_hessians(rows, ax[0], "")
+    grid = ax[1, 0].get_gridspec()
+    for a in ax[1]:
+        a.remove()
+    draw_effective_lrs(rows, fig.add_subplot(grid[1, :]), s.learning_rate)
+    save(fig, path)

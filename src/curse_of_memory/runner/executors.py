@@ -1,0 +1,150 @@
+"""Where an experiment's units run: in this process, in a local process pool, or on Ray.
+
+Every executor takes the units still missing from the store and yields (index, rows,
+seconds) as each finishes; the caller writes them to the store, so results land in the same
+place whichever executor computed them. Units are independent by construction (see
+`experiments/experiment.py`), so their order of completion does not matter.
+
+- ``local`` with one worker (the default) runs units one after the other in this process,
+  each unit batching its ensemble with `vmap`; with N workers it uses a pool of N fresh
+  processes (spawned, not forked: JAX is multithreaded).
+- ``ray`` sends each unit to a Ray cluster as a task: an existing cluster at `address`, or a
+  local one started for the sweep (with N CPUs) when no address is given. Workers must be
+  able to import `curse_of_memory` (install it on the cluster's nodes).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from curse_of_memory.errors import ConfigError
+from curse_of_memory.harness.experiment import Experiment, Rows
+
+EXECUTORS = ("local", "ray")
+Result = tuple[int, Rows, float]
+
+
+def timed_unit(run_unit: Callable, config: dict[str, Any]) -> tuple[Rows, float]:
+    """Run one unit and time it; what pool and Ray workers execute. `run_unit` is an
+    experiment's module-level function, so it pickles by reference (by name)."""
+    start = time.perf_counter()
+    rows = run_unit(config, lambda fraction: None)
+    return rows, time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class Executor:
+    kind: str = "local"
+    workers: int = 1
+    address: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in EXECUTORS:
+            raise ConfigError(f"executor must be one of {list(EXECUTORS)}, got {self.kind!r}")
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+            raise ConfigError(f"workers must be a positive integer, got {self.workers!r}")
+        if self.address is not None and self.kind != "ray":
+            raise ConfigError("--address is for the ray executor (use --executor ray)")
+
+    def start(self) -> None:
+        """Connect to (or launch) the Ray cluster now, so that a bad address fails before
+        anything is written. Nothing to do for the local executor."""
+        if self.kind == "ray":
+            start_ray(self.address, self.workers)
+
+    def stop(self) -> None:
+        if self.kind == "ray" and _ray_module() is not None and _ray_module().is_initialized():
+            _ray_module().shutdown()
+
+    def run(
+        self, experiment: Experiment, configs: list[dict], progress: Callable[[int, float], None]
+    ) -> Iterator[Result]:
+        """Yield (index into configs, rows, seconds) for every unit, as they finish.
+
+        progress(index, fraction) reports the advance of a unit running in this process.
+        """
+        if not configs:
+            return iter(())
+        if self.kind == "ray":
+            return _on_ray(experiment, configs, self.workers, self.address)
+        if self.workers > 1:
+            return _in_pool(experiment, configs, self.workers)
+        return _in_process(experiment, configs, progress)
+
+
+def _in_process(experiment, configs, progress) -> Iterator[Result]:
+    for i, config in enumerate(configs):
+        start = time.perf_counter()
+        rows = experiment.run_unit(config, lambda fraction, i=i: progress(i, fraction))
+        yield i, rows, time.perf_counter() - start
+
+
+def _in_pool(experiment, configs, workers) -> Iterator[Result]:
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(timed_unit, experiment.run_unit, c): i for i, c in enumerate(configs)}
+        for future in concurrent.futures.as_completed(futures):
+            rows, seconds = future.result()
+            yield futures[future], rows, seconds
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast, naming the address, when nothing listens there ("auto" is not checked)."""
+    if address in ("auto", "local"):
+        return
+    parsed = urlparse(address if "://" in address else f"tcp://{address}")
+    if not parsed.hostname or not parsed.port:
+        raise ConfigError(f"Ray address must look like HOST:PORT or ray://HOST:PORT, got {address!r}")
+    try:
+        socket.create_connection((parsed.hostname, parsed.port), timeout=timeout).close()
+    except OSError as error:
+        raise ConfigError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
+
+
+def _ray_module():
+    try:
+        import ray
+    except ImportError:
+        return None
+    return ray
+
+
+def start_ray(address: str | None, workers: int) -> None:
+    """ray.init once: connect to `address`, or start a local cluster with `workers` CPUs."""
+    ray = _ray_module()
+    if ray is None:
+        raise ConfigError('the ray executor needs Ray: pip install "curse-of-memory[ray]"')
+    if ray.is_initialized():
+        return
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
+    if address is None:
+        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        return
+    check_reachable(address)
+    # Something answers there: give Ray a few seconds (not its default ~20) to find a cluster.
+    os.environ.setdefault("RAY_gcs_server_port_wait_time_s", "5")
+    try:
+        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+    except Exception as error:  # Ray raises ConnectionError, RuntimeError, RpcError...
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConfigError(f"cannot connect to the Ray cluster at {address}: {first_line}") from None
+
+
+def _on_ray(experiment, configs, workers, address) -> Iterator[Result]:
+    start_ray(address, workers)
+    ray = _ray_module()
+    task = ray.remote(num_cpus=1)(timed_unit)
+    pending = {task.remote(experiment.run_unit, c): i for i, c in enumerate(configs)}
+    while pending:
+        (done,), _ = ray.wait(list(pending), num_returns=1)
+        rows, seconds = ray.get(done)
+        yield pending.pop(done), rows, seconds

@@ -1,0 +1,56 @@
+"""Every registered experiment, both profiles: typed settings and JSON-able units; and the
+layers import downwards (no experiment module imports another)."""
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from curse_of_memory.experiments import registry
+from curse_of_memory.harness.settings import PROFILES, Settings
+
+EXPERIMENTS = list(registry().values())
+PACKAGE = Path(__file__).parents[1] / "src" / "curse_of_memory"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("experiment", EXPERIMENTS, ids=lambda e: e.id)
+def test_settings_and_units(experiment, profile):
+    s = experiment.settings(profile)
+    assert isinstance(s, Settings) and s.profile == profile and s.seed == experiment.default_seed
+    units = experiment.units(s)
+    assert units, "an experiment has at least one unit"
+    text = json.dumps(units, sort_keys=True, allow_nan=False)  # plain JSON: no default=, no NaN
+    assert json.loads(text) == units
+    json.dumps(s.to_json(), allow_nan=False)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_layers_import_downwards():
+    """No experiment module imports another experiment's module (what they share lives in a
+    module of their paper's package); diagnose/, runner/ and harness/ never import experiments."""
+    experiment_modules = {
+        f"curse_of_memory.experiments.{path.parent.name}.{path.stem}"
+        for path in (PACKAGE / "experiments").glob("*/*.py")
+        if "\nEXPERIMENT = " in path.read_text()
+    }
+    assert len(experiment_modules) == len(EXPERIMENTS)
+    for path in (PACKAGE / "experiments").glob("*/*.py"):
+        imported = _imported_modules(path) & experiment_modules
+        assert not imported, f"{path.relative_to(PACKAGE)} imports the experiment modules {imported}"
+    for layer in ("diagnose", "runner", "harness"):
+        for path in (PACKAGE / layer).glob("*.py"):
+            bad = {m for m in _imported_modules(path) if m.startswith("curse_of_memory.experiments")}
+            assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
