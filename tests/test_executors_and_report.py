@@ -1,16 +1,22 @@
 """Executors (in-process, process pool, Ray), the HTML report, and the page in Chromium."""
 
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 import pytest
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.experiments import get_experiment
+from curse_of_memory.harness.claims import at_least, info
+from curse_of_memory.harness.experiment import Experiment
+from curse_of_memory.harness.plotting import new_figure, save
+from curse_of_memory.harness.settings import Settings, setting
 from curse_of_memory.runner.executors import Executor
 from curse_of_memory.runner.report import write_report
 from curse_of_memory.runner.store import read_rows
@@ -102,8 +108,12 @@ def test_report_is_one_self_contained_page(in_process):
     page = write_report(in_process).read_text()
     claims = json.loads((in_process / "zucchet2024-fig1" / "claims.json").read_text())
     assert "zucchet2024-fig1" in page and "data:image/png;base64," in page
-    assert page.count("&#10003; pass") + page.count("&#10007; FAIL") == len(claims)
+    assert page.count('<span class="pass">') + page.count('<span class="fail">') + page.count(
+        '<span class="info">'
+    ) == len(claims)
     assert "quick" in page and "JAX" in page and "<script" not in page and 'src="http' not in page
+    assert "reduced by --set" in page and "wall time of this run" in page
+    assert (in_process / "zucchet2024-fig1" / "figure.svg").is_file()
     for claim in claims[:3]:
         assert claim["expected"] in page
 
@@ -159,3 +169,68 @@ def test_report_renders_in_headless_chromium(in_process):
     assert errors == []
     assert title.startswith("curse-of-memory")
     assert len(sizes) == 1 and all(min(s) > 0 for s in sizes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Curve(Settings):
+    points: int = setting(5, "points of the curve", low=1)
+    diverge: bool = setting(False, "make every value NaN, as diverged runs do")
+
+
+def _curve(rows, s, path):
+    fig, ax = new_figure(1, 1)
+    ax[0, 0].plot([r["x"] for r in rows], [r["y"] for r in rows])
+    ax[0, 0].set_yscale("log")
+    save(fig, path)
+
+
+CURVE = Experiment(
+    id="test-curve",
+    paper="-",
+    figure_label="-",
+    description="a curve that may diverge",
+    profiles={"quick": Curve(), "full": Curve(points=9)},
+    minutes={"quick": 0, "full": 0},
+    units=lambda s: [{"x": x, "diverge": s.diverge} for x in range(1, s.points + 1)],
+    run_unit=lambda c, progress: [{"x": c["x"], "y": float("nan") if c["diverge"] else 2.0 ** c["x"]}],
+    claims=lambda rows, s: [
+        at_least("largest value", max((r["y"] for r in rows), default=None), 4, source="arithmetic"),
+        info("points", len(rows)),
+    ],
+    figure=_curve,
+)
+
+
+def test_report_skips_unreadable_folders_and_still_writes_the_page(tmp_path, caplog):
+    reproduce(CURVE, CURVE.settings("quick", overrides={"points": 3}), tmp_path)
+    for name, claims in [("cut-short", '[{"claim": "x", "sta'), ("old-schema", '[{"claim": "x", "passed": true}]')]:
+        shutil.copytree(tmp_path / "test-curve", tmp_path / name)
+        (tmp_path / name / "claims.json").write_text(claims)
+    (tmp_path / "bad-meta").mkdir()
+    (tmp_path / "bad-meta" / "meta.json").write_text("{")
+    with caplog.at_level(logging.WARNING, logger="curse_of_memory"):
+        page = write_report(tmp_path).read_text()
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 3 and all(w.startswith("report: skipped ") for w in warnings)
+    assert {"cut-short", "old-schema", "bad-meta"} == {w.split()[2].rsplit("/", 1)[1].rstrip(",") for w in warnings}
+    assert 'id="test-curve"' in page and "Skipped, because they cannot be read" in page
+    assert "old-schema (TypeError" in page and 'id="old-schema"' not in page
+
+
+def test_report_and_summary_show_settings_overrides_code_and_times(tmp_path):
+    reproduce(CURVE, CURVE.settings("full", overrides={"points": 3}), tmp_path)
+    page = write_report(tmp_path).read_text()
+    meta = json.loads((tmp_path / "test-curve" / "meta.json").read_text())
+    assert "full (seed 0), reduced by --set points=3" in page
+    assert f"code {meta['code']['hash']}" in page and "0 units reused, 3 computed" in page
+    assert "<td>points</td><td><code>3</code> (--set)</td>" in page and "<td>diverge</td>" in page
+
+
+def test_a_figure_of_diverged_runs_is_drawn_and_says_so(tmp_path):
+    outcome = reproduce(CURVE, CURVE.settings("quick", overrides={"diverge": True}), tmp_path)
+    folder = tmp_path / "test-curve"
+    assert [c.status for c in outcome.claims] == ["fail", "info"]
+    assert (folder / "figure.png").stat().st_size > 1000 and (folder / "figure.svg").is_file()
+    assert "NaN or infinite values" in (folder / "figure.svg").read_text()
+    assert "report:" not in str(outcome.figure_error)
+    write_report(tmp_path)

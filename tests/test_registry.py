@@ -1,5 +1,5 @@
-"""Every registered experiment, both profiles: typed settings and JSON-able units; and the
-layers import downwards (no experiment module imports another)."""
+"""Every registered experiment, both profiles: typed settings, JSON-able units, claims that
+never pass on no data; and the layers import downwards (no experiment module imports another)."""
 
 import ast
 import json
@@ -24,6 +24,19 @@ def test_settings_and_units(experiment, profile):
     text = json.dumps(units, sort_keys=True, allow_nan=False)  # plain JSON: no default=, no NaN
     assert json.loads(text) == units
     json.dumps(s.to_json(), allow_nan=False)
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS, ids=lambda e: e.id)
+def test_no_claim_passes_without_data(experiment):
+    """On no rows a claim fails, or the claims cannot be computed (the run then fails with exit
+    status 1, keeping the previous outputs): none passes by construction."""
+    for profile in PROFILES:
+        try:
+            claims = experiment.claims([], experiment.settings(profile))
+        except (KeyError, IndexError, ValueError, TypeError, ZeroDivisionError):
+            continue
+        assert not [c.claim for c in claims if c.passed], f"{experiment.id} ({profile}) passes claims on no rows"
+        assert any(c.checked for c in claims), f"{experiment.id} ({profile}) checks nothing on no rows"
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -26,7 +26,7 @@ def test_fig5_end_to_end_and_its_claims_fail_on_flat_rows(tmp_path):
     assert {(r["model"], r["norm"]) for r in rows} == {("complex", "none"), ("gru", "none"), ("complex", "layer")}
     assert {r["group"] for r in rows if r["kind"] == "gradient" and r["model"] == "complex"} == {"lambda", "other"}
     assert (tmp_path / "zucchet2024-fig5" / "figure.png").stat().st_size > 1000
-    assert len(outcome.claims) == 8
+    assert len(outcome.claims) == 9
     # Even at toy scale (24 steps) the unnormalized complex RNN's lambda gradient grows with memory.
     lam = next(c for c in outcome.claims if c.claim.startswith("complex diagonal RNN: growth of the lambda"))
     assert float(lam.measured) > 100

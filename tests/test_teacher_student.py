@@ -8,7 +8,7 @@ import pytest
 
 from curse_of_memory.models import linear_rnn, lru
 from curse_of_memory.tasks import teacher_student
-from curse_of_memory.tasks.teacher_student import kernel_weights
+from curse_of_memory.tasks.teacher_student import TeacherStudent, dense_teacher, gram, kernel_weights
 
 KEY = jax.random.PRNGKey(3)
 
@@ -77,3 +77,68 @@ def test_population_mode_needs_a_kernel():
 def test_bad_task_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         teacher_student(**kwargs)
+
+
+def test_the_default_teacher_is_the_papers():
+    """Seed 42 under JAX's old PRNG (issue 13): at nu0 = 0.99 the paper's teacher has sorted
+    |lambda| from 0.99243 to 0.99688 and a zero-predictor loss of 118.7; today's PRNG draws
+    another teacher (|lambda| in [0.99356, 0.99753], zero-predictor loss 310)."""
+    for prng, (low, high), zero in (("legacy", (0.99243, 0.99688), 118.7), ("current", (0.99356, 0.99753), 310)):
+        task = teacher_student(0.99, prng=prng)
+        magnitudes = np.sort(np.abs(np.linalg.eigvals(np.asarray(task.teacher.A[0]))))
+        assert (round(float(magnitudes[0]), 5), round(float(magnitudes[-1]), 5)) == (low, high)
+        np.testing.assert_allclose(float(task.zero_predictor_loss()), zero, rtol=1e-3)
+    assert teacher_student(0.99).teacher_kernel.shape == (300, 1, 1)
+    with pytest.raises(ValueError, match="prng"):
+        teacher_student(0.99, prng="new")
+
+
+def test_gram_is_its_definition(x64):
+    x = np.asarray(jax.random.normal(KEY, (3, 7, 2), dtype=jnp.float64))
+    expected = np.zeros((7, 7, 2, 2))
+    for j in range(7):
+        for k in range(7):
+            for t in range(max(j, k), 7):
+                expected[j, k] += x[:, t - j].T @ x[:, t - k]
+    np.testing.assert_allclose(np.asarray(gram(jnp.asarray(x))), expected, rtol=1e-13, atol=1e-13)
+
+
+def _loss_and_gradient(task, student, x):
+    loss, grads = eqx.filter_jit(lambda t, s, x: eqx.filter_value_and_grad(lambda s: t.loss(s, x))(s))(task, student, x)
+    return float(loss), jax.tree.leaves(grads)
+
+
+@pytest.mark.parametrize(
+    "T, nu0",
+    [(100, 0.99), pytest.param(3000, 0.9995, marks=pytest.mark.slow)],
+)
+def test_gram_loss_and_gradient_equal_the_convolution(x64, T, nu0):
+    """The sufficient-statistics loss is the sampled loss: float64 loss and gradient equal to
+    the convolution path to 1e-10 relative, for students with |lambda| -> 1."""
+    tasks = {m: teacher_student(nu0, T=T, batch_size=8, student_method=m) for m in ("gram", "convolution")}
+    x = tasks["gram"].sample(jax.random.PRNGKey(1))
+    near_one = {"nu_min": 1 - (1 - nu0) / 10, "nu_max": 1 - (1 - nu0) / 20}
+    students = [
+        lru(KEY, 1, 1, 16, **near_one),
+        linear_rnn(KEY, 1, 1, 16, **near_one),
+        linear_rnn(KEY, 1, 1, 16, n_heads=8, **near_one),
+    ]
+    for student in students:
+        (loss, grads), (ref, ref_grads) = (_loss_and_gradient(tasks[m], student, x) for m in ("gram", "convolution"))
+        np.testing.assert_allclose(loss, ref, rtol=1e-10)
+        for g, r in zip(grads, ref_grads, strict=True):
+            np.testing.assert_allclose(
+                np.asarray(g), np.asarray(r), rtol=1e-10, atol=1e-10 * float(jnp.max(jnp.abs(r)))
+            )
+
+
+def test_gram_loss_with_several_inputs_and_outputs(x64):
+    teacher = dense_teacher(KEY, 0.9, d_in=2, d_out=3)
+    task = TeacherStudent(teacher, teacher.kernel(40), 5, "sample", "gram")
+    reference = TeacherStudent(teacher, task.teacher_kernel, 5, "sample", "convolution")
+    x = task.sample(jax.random.PRNGKey(2))
+    student = lru(KEY, 2, 3, 8, nu_min=0.9)
+    np.testing.assert_allclose(float(task.loss(student, x)), float(reference.loss(student, x)), rtol=1e-12)
+    np.testing.assert_allclose(
+        float(task.statistics_loss(student, task.statistics(x))), float(reference.loss(student, x)), rtol=1e-12
+    )

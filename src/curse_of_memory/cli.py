@@ -1,7 +1,10 @@
-"""The `curse-of-memory` command: list, reproduce, diagnose, report and bench.
+"""The `curse-of-memory` command: list, show, reproduce, diagnose, report, gallery and bench.
 
-Bad input (unknown ids, settings out of range, an unwritable folder) is reported in one line
-naming the field and what is allowed, with exit status 2, before anything is written.
+Exit statuses: 0 done; 1 a computation failed (one line; its previous outputs are kept and the
+traceback is saved under OUT/runs/<id>/); 2 bad input (unknown ids, settings of the wrong
+type or out of range, an unwritable folder), reported in one line naming the field and what
+is allowed, before anything is written; 3 with --strict, a checked claim failed; 130
+interrupted (finished units are kept).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -20,10 +24,37 @@ from rich.text import Text
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.experiments import get_experiment, registry
-from curse_of_memory.harness.settings import PROFILES
+from curse_of_memory.harness.claims import tally, tally_text, verdict
+from curse_of_memory.harness.settings import PROFILES, describe
 
 console = Console()
 error_console = Console(stderr=True)
+
+
+class _WarningLines(logging.Handler):
+    """The library's warnings (a damaged file moved aside, a figure that could not be drawn,
+    waiting for another run) as one "warning: ..." line each on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"warning: {record.getMessage()}", file=sys.stderr)  # sys.stderr as it is now (rich redirects it)
+
+
+def print_table(columns: list[str], rows: list[list[str]], wrap: str) -> None:
+    """A table: drawn by rich on a terminal, else plain aligned text (one line per row,
+    the `wrap` column last and never cut), for pipes, files and grep."""
+    if console.is_terminal:
+        table = Table(show_lines=True)
+        for name in columns:
+            table.add_column(name, no_wrap=name != wrap, ratio=1 if name == wrap else None)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    order = [c for c in columns if c != wrap] + [wrap]
+    lines = [order, *[[dict(zip(columns, row, strict=True))[c] for c in order] for row in rows]]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(order) - 1)]
+    for line in lines:
+        print("  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[-1]]))
 
 
 def parse_override(text: str) -> tuple[str, object]:
@@ -56,29 +87,46 @@ def cmd_list(args) -> int:
             )
         )
         return 0
-    table = Table(show_lines=True)
-    table.add_column("id", no_wrap=True)
-    table.add_column("source")
-    table.add_column("quick", no_wrap=True)
-    table.add_column("full", no_wrap=True)
-    table.add_column("what it shows", ratio=1)
-    for e in experiments:
-        table.add_row(
-            e.id,
-            f"{e.paper}, {e.figure_label}",
-            f"~{e.minutes['quick']:g} min",
-            f"~{e.minutes['full']:g} min",
-            e.description,
-        )
-    console.print(table)
+    print_table(
+        ["id", "source", "quick", "full", "what it shows"],
+        [
+            [
+                e.id,
+                f"{e.paper}, {e.figure_label}",
+                f"~{e.minutes['quick']:g} min",
+                f"~{e.minutes['full']:g} min",
+                e.description,
+            ]
+            for e in experiments
+        ],
+        wrap="what it shows",
+    )
     return 0
 
 
-def run_and_report(plans, out: Path, executor, quiet: bool) -> None:
+def cmd_show(args) -> int:
+    exp = get_experiment(args.id)
+    overrides = dict(parse_override(text) for text in args.set)
+    settings = exp.settings(args.profile, seed=args.seed, overrides=overrides)
+    print(f"{exp.id}: {exp.paper}, {exp.figure_label}. {exp.description}")
+    print(
+        f"Profile {args.profile} (~{exp.minutes[args.profile]:g} min). Change a setting with --set NAME=VALUE (JSON)."
+    )
+    rows = describe(settings)
+    print_table(
+        ["name", "type", "value", "allowed", "meaning"],
+        [[r["name"], r["type"], r["value"], r["allowed"], r["meaning"]] for r in rows],
+        wrap="meaning",
+    )
+    return 0
+
+
+def run_and_report(plans, out: Path, executor, quiet: bool, strict: bool = False) -> int:
     """Run (experiment, settings) pairs into `out` with a progress bar, print one verdict
-    line per claim, and write out/index.html."""
+    line per claim, and write out/index.html. Returns the exit status: 1 if a computation
+    failed (the others still run), else 3 if `strict` and a checked claim failed, else 0."""
     from curse_of_memory.runner.report import write_report
-    from curse_of_memory.runner.sweep import check_writable, reproduce
+    from curse_of_memory.runner.sweep import RunFailed, check_writable, profile_label, reproduce
 
     executor.start()
     check_writable(out)
@@ -90,34 +138,56 @@ def run_and_report(plans, out: Path, executor, quiet: bool) -> None:
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[running]}"),
     )
-    failed = 0
+    failed_claims, failed_runs = 0, 0
     with Progress(*columns, console=console, disable=quiet, transient=True) as progress, _stopping(executor):
         for exp, settings in plans:
-            task = progress.add_task(exp.id, total=None)
+            task = progress.add_task(exp.id, total=None, running="")
 
-            def update(done: float, total: int, task=task) -> None:
-                progress.update(task, completed=done, total=total)
+            def update(done: float, total: int, running: str, task=task) -> None:
+                progress.update(task, completed=done, total=total, running=running)
 
-            outcome = reproduce(exp, settings, out, update, executor)
+            try:
+                outcome = reproduce(exp, settings, out, update, executor)
+            except RunFailed as error:
+                progress.remove_task(task)
+                error_console.print(
+                    f"error: {error}; its previous outputs are kept; traceback in {error.traceback_path}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
+                failed_runs += 1
+                continue
             progress.remove_task(task)
-            passed = sum(c.passed for c in outcome.claims)
-            failed += len(outcome.claims) - passed
+            passed, checked, _ = tally(outcome.claims)
+            failed_claims += checked - passed
+            label = profile_label({"settings": settings.to_json(), "overrides": exp.overrides(settings)})
             console.print(
                 Text.assemble(
                     (exp.id, "bold"),
-                    f" ({settings.profile}, {outcome.seconds:.0f} s): "
-                    f"{passed}/{len(outcome.claims)} claims pass -> {outcome.out_dir}",
+                    f" ({label}; {outcome.wall_seconds:.0f} s, {outcome.reused} units reused, "
+                    f"{outcome.computed} computed): ",
+                    f"{tally_text(outcome.claims)} -> {outcome.out_dir}",
                 ),
                 soft_wrap=True,
+                highlight=False,
             )
             for c in outcome.claims:
-                mark = ("PASS", "green") if c.passed else ("FAIL", "red")
+                mark = (verdict(c).upper(), {"pass": "green", "fail": "red", "info": "blue"}[c.status])
                 line = Text.assemble("  ", mark, f" {c.claim}: measured {c.measured}, expected {c.expected}")
                 console.print(line, soft_wrap=True, highlight=False)
-    if failed:
-        console.print(f"{failed} claim(s) did not hold; see the summaries.")
-    console.print(f"report: {write_report(out)}", highlight=False, soft_wrap=True)
+    if failed_claims:
+        console.print(f"{failed_claims} checked claim(s) did not hold; see the summaries.")
+    try:
+        console.print(f"report: {write_report(out)}", highlight=False, soft_wrap=True)
+    except ConfigError:
+        if not failed_runs:
+            raise  # else: every run failed and the folder holds nothing to report
+    if failed_runs:
+        return 1
+    return 3 if failed_claims and strict else 0
 
 
 def cmd_reproduce(args) -> int:
@@ -130,8 +200,7 @@ def cmd_reproduce(args) -> int:
         (exp, exp.settings(args.profile, seed=args.seed, overrides=overrides, as_published=args.as_published))
         for exp in map(get_experiment, args.ids or list(registry()))
     ]
-    run_and_report(plans, Path(args.out), executor, args.quiet)
-    return 0
+    return run_and_report(plans, Path(args.out), executor, args.quiet, args.strict)
 
 
 def cmd_diagnose(args) -> int:
@@ -146,8 +215,7 @@ def cmd_diagnose(args) -> int:
         overrides["checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
     exp = diagnosis(factory, name, source_hash)
     settings = exp.settings(args.profile, seed=args.seed, overrides=overrides)
-    run_and_report([(exp, settings)], Path(args.out), Executor(), args.quiet)
-    return 0
+    return run_and_report([(exp, settings)], Path(args.out), Executor(), args.quiet, args.strict)
 
 
 @contextlib.contextmanager
@@ -165,14 +233,25 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_gallery(args) -> int:
+    from curse_of_memory.runner.gallery import update_gallery
+
+    for line in update_gallery([Path(d) for d in args.results], Path(args.docs), registry()):
+        print(line)
+    print(f"gallery: {Path(args.docs) / 'README.md'}")
+    return 0
+
+
 def cmd_bench(args) -> int:
-    from curse_of_memory.bench import run_training_step_bench
+    from curse_of_memory.bench import MIN_STEPS, run_training_step_bench
 
     if args.steps < 1:
         raise ConfigError(f"--steps must be a positive integer, got {args.steps}")
-    results = run_training_step_bench(
-        steps=args.steps, models=args.models, methods=args.methods, log=None if args.json else console.print
-    )
+    if args.steps < MIN_STEPS:
+        error_console.print(f"warning: --steps {args.steps} < {MIN_STEPS}: the timings will be noisy")
+    # One progress line per result, on stderr when stdout carries the JSON.
+    log = error_console.print if args.json else console.print
+    results = run_training_step_bench(steps=args.steps, models=args.models, methods=args.methods, log=log)
     if args.json:
         print(json.dumps(results, indent=2))
     return 0
@@ -185,6 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="experiments: id, paper, figure, expected time per profile")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="the settings of an experiment: type, value, allowed values, meaning")
+    p.add_argument("id", help="an experiment id (see `list`)")
+    p.add_argument("--profile", default="quick", choices=PROFILES)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="show these overrides applied")
+    p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("reproduce", help="run experiments, check their claims, draw their figures")
     p.add_argument("ids", nargs="*", help="experiment ids (default: all; see `list`)")
@@ -202,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--as-published", action="store_true", help="reproduce the original code's quirks where documented")
     p.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
+    p.add_argument("--strict", action="store_true", help="exit with status 3 when a checked claim fails (for CI)")
     p.add_argument("--executor", default="local", help="local (this process, or a pool with --workers) or ray")
     p.add_argument("--workers", type=int, default=1, help="processes (local) or CPUs of a new local Ray cluster")
     p.add_argument("--address", default=None, help="Ray cluster address, e.g. HOST:6379 or ray://HOST:10001")
@@ -221,23 +308,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--strict", action="store_true", help="exit with status 3 when a checked claim fails")
     p.set_defaults(func=cmd_diagnose)
 
     p = sub.add_parser("report", help="write OUT_DIR/index.html from the results in OUT_DIR")
     p.add_argument("out_dir", help="a folder written by `reproduce --out`")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("gallery", help="publish finished runs into the results gallery and regenerate its table")
+    p.add_argument("results", nargs="*", help="folders written by `reproduce --out` (later ones win)")
+    p.add_argument("--docs", default="docs/results", help="the gallery folder (default: docs/results)")
+    p.set_defaults(func=cmd_gallery)
+
     p = sub.add_parser("bench", help="time a training step per model and recurrence method")
     p.add_argument("--json", action="store_true", help="print a JSON list of results")
-    p.add_argument("--steps", type=int, default=500, help="timed steps per measurement")
-    p.add_argument("--models", nargs="*", default=None, help="subset of: lru diagonal dense")
-    p.add_argument("--methods", nargs="*", default=None, help="subset of: convolution associative sequential")
+    p.add_argument(
+        "--steps", type=int, default=200, help="timed steps per measurement (the scans: at most 10; default: 200)"
+    )
+    p.add_argument("--models", nargs="*", default=None, help="subset of: lru diagonal dense fig3-grid")
+    p.add_argument("--methods", nargs="*", default=None, help="subset of: gram convolution associative sequential")
     p.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    library_log = logging.getLogger("curse_of_memory")
+    if not library_log.handlers:
+        library_log.addHandler(_WarningLines())
     try:
         return args.func(args)
     except ConfigError as error:

@@ -54,8 +54,9 @@ def diagnosis(factory: Callable, name: str, source_hash: str = "") -> Experiment
     """The diagnosis of one layer as an Experiment (run it with `runner.sweep.reproduce`);
     its settings are `DiagnoseSettings`."""
 
-    def validate(s):
-        check_layer(factory, s.width)
+    def validate(s):  # every memory scale the run will use, before anything runs
+        for memory_scale in s.memory_scales:
+            check_layer(factory, s.width, memory_scale=memory_scale)
 
     def units(s):
         return [

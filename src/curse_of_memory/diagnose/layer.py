@@ -52,13 +52,14 @@ def load_factory(spec: str) -> tuple[Callable, str]:
     return factory, hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def check_layer(factory: Callable, width: int, T: int = 8) -> None:
-    """The factory returns an Equinox module mapping (T, width) to (T, width)."""
+def check_layer(factory: Callable, width: int, T: int = 8, memory_scale: float = 1.0) -> None:
+    """The factory returns, at `memory_scale`, an Equinox module mapping (T, width) to (T, width)."""
     try:
-        layer = factory(jax.random.PRNGKey(0), 1.0)
+        layer = factory(jax.random.PRNGKey(0), memory_scale)
     except Exception as error:
         raise ConfigError(
-            f"calling the factory as f(key, memory_scale) failed: {type(error).__name__}: {error}; "
+            f"calling the factory as f(key, memory_scale) at memory_scale={memory_scale:g} failed: "
+            f"{type(error).__name__}: {error}; "
             "expected a function (key, memory_scale) -> equinox.Module"
         ) from None
     if not isinstance(layer, eqx.Module):
@@ -67,7 +68,8 @@ def check_layer(factory: Callable, width: int, T: int = 8) -> None:
         out = jax.eval_shape(layer, jax.ShapeDtypeStruct((T, width), jnp.float32))
     except Exception as error:
         raise ConfigError(
-            f"calling the layer on inputs of shape ({T}, {width}) failed: {type(error).__name__}: "
+            f"calling the layer (memory_scale={memory_scale:g}) on inputs of shape ({T}, {width}) failed: "
+            f"{type(error).__name__}: "
             f"{error}; expected a map (T, width) -> (T, width) (set the width with --width)"
         ) from None
     if getattr(out, "shape", None) != (T, width):

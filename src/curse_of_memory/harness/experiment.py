@@ -11,32 +11,21 @@ An experiment module defines one `Experiment` named `EXPERIMENT`. Running it (se
 3. `run_unit(config, progress)`: returns tidy rows (dicts of scalars, strings or lists of
    floats); `progress(fraction)` may be called as the unit advances;
 4. `claims(rows, settings)`: the paper's claims as `Claim`s measured on the rows;
-5. `figure(rows, settings, path)`: draws the figure.
+5. `figure(rows, settings, path)`: draws the figure as PNG at `path` (and SVG beside it, which
+   `harness.plotting.save` does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from curse_of_memory.errors import ConfigError
+from curse_of_memory.harness.claims import Claim
 from curse_of_memory.harness.settings import PROFILES, Settings, replace
 
 Rows = list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One checked claim: what is claimed, the expectation, the measurement, the verdict."""
-
-    claim: str
-    expected: str
-    measured: str
-    passed: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -90,3 +79,9 @@ class Experiment:
         except ConfigError as error:
             raise ConfigError(f"{self.id}: {error}") from None
         return settings
+
+    def overrides(self, settings: Settings) -> dict[str, Any]:
+        """The settings that differ from their profile's (what `--set` changed), as JSON."""
+        profile = self.profiles[settings.profile].to_json()
+        fixed = ("profile", "seed", "as_published")
+        return {k: v for k, v in settings.to_json().items() if k not in fixed and v != profile[k]}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import math
 import types
 import typing
@@ -126,7 +127,8 @@ def replace(settings: Settings, overrides: typing.Mapping[str, Any]) -> Settings
 
 
 def describe(settings: Settings) -> list[dict[str, str]]:
-    """One row per field: name, type, value, meaning, allowed values (what `show` prints)."""
+    """One row per field: name, type, value (as JSON, what `--set` takes), meaning, allowed values
+    (what `show` prints)."""
     hints = typing.get_type_hints(type(settings))
     rows = []
     for field in dataclasses.fields(settings):
@@ -135,7 +137,7 @@ def describe(settings: Settings) -> list[dict[str, str]]:
             {
                 "name": field.name,
                 "type": _type_name(hints[field.name]),
-                "value": repr(getattr(settings, field.name)),
+                "value": json.dumps(getattr(settings, field.name)),
                 "meaning": rule.meaning,
                 "allowed": _allowed(hints[field.name], rule),
             }

@@ -11,6 +11,8 @@ far cheaper than any scan.
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 from jax import Array
@@ -29,6 +31,14 @@ def impulse_response(layer, T: int, method: str = "auto") -> Float[Array, "T d_o
     impulses = jnp.zeros((layer.d_in, T, layer.d_in)).at[:, 0, :].set(jnp.eye(layer.d_in))
     y = jax.vmap(lambda x: layer.readout(layer.hidden_states(x, method), x))(impulses)
     return jnp.transpose(y, (1, 2, 0))
+
+
+def lag_blocks(T: int) -> tuple[int, int]:
+    """(s, n) with s ~ sqrt(T) and n s >= T: lag k = a s + b (a < n, b < s) splits a kernel
+    K_k = C A^k B into C A^(a s) times A^b B, so that T lags cost s + n short products and
+    one (n, N) x (N, s) matrix product instead of T sequential steps."""
+    s = max(1, math.isqrt(T))
+    return s, -(-T // s)
 
 
 def choose_method(layer, method: str) -> str:

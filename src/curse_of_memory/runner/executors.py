@@ -3,7 +3,7 @@
 Every executor takes the units still missing from the store and yields (index, rows,
 seconds) as each finishes; the caller writes them to the store, so results land in the same
 place whichever executor computed them. Units are independent by construction (see
-`experiments/experiment.py`), so their order of completion does not matter.
+`harness/experiment.py`), so their order of completion does not matter.
 
 - ``local`` with one worker (the default) runs units one after the other in this process,
   each unit batching its ensemble with `vmap`; with N workers it uses a pool of N fresh
@@ -70,7 +70,8 @@ class Executor:
     ) -> Iterator[Result]:
         """Yield (index into configs, rows, seconds) for every unit, as they finish.
 
-        progress(index, fraction) reports the advance of a unit running in this process.
+        progress(index, fraction) reports the advance of a unit running in this process, from
+        0 when it starts.
         """
         if not configs:
             return iter(())
@@ -83,6 +84,7 @@ class Executor:
 
 def _in_process(experiment, configs, progress) -> Iterator[Result]:
     for i, config in enumerate(configs):
+        progress(i, 0.0)  # names the unit now starting
         start = time.perf_counter()
         rows = experiment.run_unit(config, lambda fraction, i=i: progress(i, fraction))
         yield i, rows, time.perf_counter() - start

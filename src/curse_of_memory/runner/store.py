@@ -1,17 +1,24 @@
 """A store of finished units that loses nothing: one Parquet file per unit, written atomically.
 
-A unit's key is a hash of its full configuration and of the package version, so a sweep can
-skip what is already there, and results of an older version of the code are never mixed in.
-Every file is written to a temporary name in the same folder and renamed into place: a
-killed process leaves either the whole file or no file, never a partial one, and two workers
-finishing the same unit just replace one complete copy with another.
+A unit's key is a hash of its full configuration and of the code that computes it (`code_hash`:
+every source file of this package and of the package that defines the experiment), so a sweep
+can skip what is already there, and results of other code are never mixed in. Every file is
+written to a temporary name in the same folder and renamed into place: a killed process leaves
+either the whole file or no file, never a partial one, and two workers finishing the same unit
+just replace one complete copy with another. A unit file that cannot be read (a damaged disk, a
+copy cut short) is moved aside as `<key>.parquet.corrupt`, named in one warning, and the unit
+is computed again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,19 +27,38 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curse_of_memory import __version__
+import curse_of_memory
 
 Rows = list[dict[str, Any]]
+log = logging.getLogger("curse_of_memory")
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a new file gets from the user's umask (0o644 under the usual 022)."""
+    return 0o666 & ~_umask()
+
+
+def folder_mode() -> int:
+    return 0o777 & ~_umask()
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call write(tmp) on a temporary path beside `path`, then rename it to `path`."""
+    """Call write(tmp) on a temporary path beside `path`, then rename it to `path` (with the
+    permissions of the user's umask, not mkstemp's 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -53,9 +79,46 @@ def read_rows(path: Path) -> Rows:
     return pq.read_table(path).to_pylist()
 
 
-def unit_key(config: dict[str, Any]) -> str:
-    """A stable hash of a JSON-able configuration and the package version."""
-    text = json.dumps({"config": config, "version": __version__}, sort_keys=True, default=str)
+def _source_files(module_name: str) -> list[Path]:
+    """The .py files of the top-level package (or lone module) that `module_name` belongs to."""
+    top = sys.modules.get(module_name.partition(".")[0])
+    if top is None:
+        return []
+    if hasattr(top, "__path__"):
+        return sorted(p for root in top.__path__ for p in Path(root).rglob("*.py"))
+    return [Path(top.__file__)] if getattr(top, "__file__", None) else []
+
+
+def code_hash(run_unit: Callable | None = None) -> str:
+    """A hash of the code behind a unit: every .py file of `curse_of_memory` and, when
+    `run_unit` lives elsewhere (a user's package, a test), of its own top-level package."""
+    names = {"curse_of_memory"} | ({run_unit.__module__} if run_unit is not None else set())
+    digest = hashlib.sha256()
+    for path in sorted({p for name in names for p in _source_files(name)}):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def git_commit() -> dict[str, Any] | None:
+    """{"commit", "dirty"} of the git checkout this package is imported from, or None (no git,
+    or the package is an installed copy that git does not track)."""
+    folder = Path(curse_of_memory.__file__).parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+
+    try:
+        git("ls-files", "--error-unmatch", "__init__.py")
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "."))}
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def unit_key(config: dict[str, Any], code: str) -> str:
+    """A stable hash of a JSON-able configuration and the code hash."""
+    text = json.dumps({"config": config, "code": code}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -68,16 +131,21 @@ class RunStore:
     def path(self, key: str) -> Path:
         return self.root / f"{key}.parquet"
 
-    def has(self, key: str) -> bool:
-        return self.path(key).exists()
-
     def write(self, key: str, rows: Rows, seconds: float) -> None:
-        write_rows(self.path(key), rows, {"seconds": repr(seconds), "version": __version__})
+        write_rows(self.path(key), rows, {"seconds": repr(seconds)})
 
-    def read(self, key: str) -> Rows:
-        return read_rows(self.path(key))
-
-    def seconds(self, key: str) -> float:
-        """Compute time recorded when the unit finished."""
-        meta = pq.read_schema(self.path(key)).metadata or {}
-        return float(meta.get(b"seconds", b"0"))
+    def load(self, key: str) -> tuple[Rows, float] | None:
+        """(rows, compute seconds recorded when the unit finished), or None when the unit is
+        not there. An unreadable file is moved to `<key>.parquet.corrupt` with one warning."""
+        path = self.path(key)
+        if not path.exists():
+            return None
+        try:
+            table = pq.read_table(path)
+            seconds = float((table.schema.metadata or {}).get(b"seconds", b"0"))
+            return table.to_pylist(), seconds
+        except (OSError, ValueError, pa.ArrowException) as error:
+            aside = path.with_name(path.name + ".corrupt")
+            os.replace(path, aside)
+            log.warning("unreadable unit file moved to %s (%s); computing it again", aside, str(error)[:120])
+            return None

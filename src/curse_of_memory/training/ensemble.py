@@ -194,6 +194,16 @@ class _Protocol(NamedTuple):
     metrics_every: int
 
 
+def apply_update(protocol: _Protocol, static, p, s, grads, lr, t):
+    """One optimizer step of one member at step t: (params, state) -> (params, state)."""
+    updates, s = protocol.optimizer.update(grads, s)
+    lr_t = learning_rate_at(protocol.schedule, t, lr, protocol.steps)
+    p = jax.tree.map(lambda w, u: w - lr_t * u, p, updates)
+    if protocol.project is not None:
+        p = eqx.partition(protocol.project(eqx.combine(p, static)), eqx.is_inexact_array)[0]
+    return p, s
+
+
 def _seed_epoch(params, opt_state, static, task, data_key, lrs, epoch, protocol):
     """One epoch for the members of one seed: params and states lead with (L,)."""
 
@@ -207,11 +217,7 @@ def _seed_epoch(params, opt_state, static, task, data_key, lrs, epoch, protocol)
 
         def member(p, s, lr):
             loss, grads = jax.value_and_grad(member_loss)(p, batch)
-            updates, s = protocol.optimizer.update(grads, s)
-            lr_t = learning_rate_at(protocol.schedule, t, lr, protocol.steps)
-            p = jax.tree.map(lambda w, u: w - lr_t * u, p, updates)
-            if protocol.project is not None:
-                p = eqx.partition(protocol.project(eqx.combine(p, static)), eqx.is_inexact_array)[0]
+            p, s = apply_update(protocol, static, p, s, grads, lr, t)
             return p, s, loss, optax.tree.norm(grads)
 
         params, opt_state, loss, grad_norm = jax.vmap(member)(params, opt_state, lrs)

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curse_of_memory.harness.claims import at_least, at_most
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, at_most, holds
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import colors, new_figure, save
 from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import column, distinct, select
 from curse_of_memory.theory.plateau import BumpTarget, delayed_gradient_norm, gradient_flow
+
+SOURCE = "Li, Han, E & Li 2022, Thm 20 and Figs 2-3 (spec Sec. 3.3-3.4, E2)"
 
 GRID_ALLOWED = "a mapping from width (as a string, e.g. '2') to memories 1/omega"
 
@@ -127,23 +129,37 @@ def claims(rows, s):
     out = []
     w_l = s.w_star
     bumps = select(rows, kind="bump")
-    for m in sorted(distinct(bumps, "width")):
+    for m in sorted(int(w) for w in s.grid):
         runs = select(bumps, width=m)
         for field, name in (("tau_loss", "tau_0'"), ("tau_separation", "tau_0")):
             x, tau = median_by_memory(runs, field)
             slope, r2 = linear_fit(x, np.log(tau)) if len(x) > 2 and np.all(np.isfinite(tau)) else (np.nan, np.nan)
-            out.append(Claim(f"E2.1 log {name} linear in 1/omega (m={m}, R^2)", "> 0.9", f"{r2:.3f}", bool(r2 > 0.9)))
             out.append(
-                at_least(f"E2.2 slope of ln {name} in 1/omega (m={m}) vs 0.5 w_l^0 = {0.5 * w_l:g}", slope, 0.5 * w_l)
+                holds(
+                    f"E2.1 log {name} linear in 1/omega (m={m}, R^2)",
+                    bool(r2 > 0.9),
+                    source=SOURCE,
+                    expected="> 0.9",
+                    measured=f"{r2:.3f}",
+                )
+            )
+            out.append(
+                at_least(
+                    f"E2.2 slope of ln {name} in 1/omega (m={m}) vs 0.5 w_l^0 = {0.5 * w_l:g}",
+                    slope,
+                    0.5 * w_l,
+                    source=SOURCE,
+                )
             )
         x, grad = median_by_memory(runs, "delayed_gradient")
         slope, r2 = linear_fit(x, np.log(grad)) if len(x) > 2 else (np.nan, np.nan)
         out.append(
-            Claim(
+            holds(
                 f"E2.4 ln ||grad J - grad J_bar|| at theta_0 linear in 1/omega (m={m})",
-                f"R^2 > 0.9 and slope <= {-0.5 * w_l:g}",
-                f"R^2 {r2:.3f}, slope {slope:.3g}",
                 bool(r2 > 0.9 and slope <= -0.5 * w_l),
+                source=SOURCE,
+                expected=f"R^2 > 0.9 and slope <= {-0.5 * w_l:g}",
+                measured=f"R^2 {r2:.3f}, slope {slope:.3g}",
             )
         )
         ratio = column(runs, "min_rate_at_tau_loss") / column(runs, "min_rate_initial")
@@ -152,6 +168,7 @@ def claims(rows, s):
                 f"slowest decay rate at tau_0' / at start, largest over runs (m={m}): it creeps down",
                 float(np.max(ratio)),
                 1.0,
+                source=SOURCE,
             )
         )
         x, last = median_by_memory(runs, "min_rate_at_tau_loss")
@@ -160,6 +177,7 @@ def claims(rows, s):
                 f"slowest decay rate at tau_0' / w_l^0 at the longest memory 1/omega={x[-1]:g} (m={m})",
                 float(last[-1] / w_l),
                 0.5,
+                source=SOURCE,
             )
         )
     tens = select(bumps, width=10)
@@ -167,7 +185,10 @@ def claims(rows, s):
         x, tau = median_by_memory(tens, "tau_loss")
         out.append(
             at_least(
-                "E2.3 tau_0'(1/omega=18) / tau_0'(1/omega=10), m=10", float(tau[x == 18][0] / tau[x == 10][0]), 100
+                "E2.3 tau_0'(1/omega=18) / tau_0'(1/omega=10), m=10",
+                float(tau[x == 18][0] / tau[x == 10][0]),
+                100,
+                source=SOURCE,
             )
         )
     twos = select(bumps, width=2)
@@ -183,15 +204,17 @@ def claims(rows, s):
                 "E2.5 width does not remove the plateau: min over shared 1/omega of tau_0'(m=10) / tau_0'(m=2)",
                 float(worst),
                 0.1,
+                source=SOURCE,
             )
         )
     for r in select(rows, kind="control"):
         out.append(
-            Claim(
+            holds(
                 f"control (pure exponential sum, m={r['width']}, seed {r['seed']}): no plateau",
-                f"tau_0' <= 1 and J({s.control_time:g}) / J_0 <= 1e-2",
-                f"tau_0' {r['tau_loss']:.3g}, ratio {r['final_loss'] / r['initial_loss']:.3g}",
                 bool(r["tau_loss"] <= 1 and r["final_loss"] <= 1e-2 * r["initial_loss"]),
+                source=SOURCE,
+                expected=f"tau_0' <= 1 and J({s.control_time:g}) / J_0 <= 1e-2",
+                measured=f"tau_0' {r['tau_loss']:.3g}, ratio {r['final_loss'] / r['initial_loss']:.3g}",
             )
         )
     return out

@@ -30,13 +30,15 @@ from curse_of_memory.diagnostics import (
     lyapunov_spectrum,
 )
 from curse_of_memory.experiments.ribeiro2020.chaotic_lstm_dynamics import largest_exponents, trajectory
-from curse_of_memory.harness.claims import at_least, at_most, close, fmt
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, at_most, close, fmt, holds
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import column, select
 from curse_of_memory.tasks import chaotic_lstm_map, chaotic_lstm_outputs, chaotic_weight_hh
 from curse_of_memory.tasks.chaotic_lstm import INITIAL_STATE
+
+SOURCE = "Ribeiro et al. 2020, chaotic LSTM (spec Sec. 4)"
 
 KINDS = ("fixed point", "periodic", "quasi-periodic", "chaotic")
 COLORS = {"fixed point": "tab:blue", "periodic": "tab:green", "quasi-periodic": "tab:orange", "chaotic": "tab:red"}
@@ -201,25 +203,31 @@ def claims(rows, s):
     loss = column(grid, "loss")
     reference = [r["loss"] for r in grid if r["is_reference"]]
     out.append(
-        Claim(
+        holds(
             "V(1) = 0 exactly (reference in the same batch)",
-            "0",
-            fmt(reference[0]) if reference else "missing",
             bool(reference and reference[0] == 0.0),
+            source=SOURCE,
+            expected="0",
+            measured=fmt(reference[0]) if reference else "missing",
         )
     )
     for row in sorted(select(rows, kind="point"), key=lambda r: r["s"]):
         measured = f"{row['attractor']} (period {row['period']}, lambda_1 = {row['lyapunov'][0]:.3f})"
         out.append(
-            Claim(
+            holds(
                 f"attractor from (0.5, 0.5) at s = {row['s']}",
-                row["expected"],
-                measured,
                 row["attractor"] == row["expected"],
+                source=SOURCE,
+                expected=row["expected"],
+                measured=measured,
             )
         )
         if row["expected"] == "chaotic":
-            out.append(at_least(f"largest Lyapunov exponent at s = {row['s']}", row["lyapunov"][0], s.chaos_threshold))
+            out.append(
+                at_least(
+                    f"largest Lyapunov exponent at s = {row['s']}", row["lyapunov"][0], s.chaos_threshold, source=SOURCE
+                )
+            )
         if row["expected"] == "fixed point":
             out.append(
                 close(
@@ -227,6 +235,7 @@ def claims(rows, s):
                     row["lyapunov"][0],
                     row["origin_exponent"],
                     0.01,
+                    source=SOURCE,
                 )
             )
     kinds = np.array([r["attractor"] for r in grid])
@@ -238,6 +247,7 @@ def claims(rows, s):
             f"cost flat where the attractor is a fixed point: range / level over {fixed.sum()} points",
             float(spread),
             1e-5,
+            source=SOURCE,
         )
     )
     minima = local_minima(loss, 1e-6 * np.max(np.abs(loss), initial=0.0))
@@ -249,14 +259,16 @@ def claims(rows, s):
             f"cost jagged in chaos: local minima per grid point over {chaotic.sum()} chaotic points",
             float(density),
             0.1,
+            source=SOURCE,
         )
     )
     out.append(
-        Claim(
+        holds(
             "local minima: chaotic vs fixed-point and periodic points",
-            ">= 10x denser",
-            f"{density:.3g} vs {regular_density:.3g} per grid point",
             bool(density >= 10 * regular_density),
+            source=SOURCE,
+            expected=">= 10x denser",
+            measured=f"{density:.3g} vs {regular_density:.3g} per grid point",
         )
     )
     return out

@@ -31,12 +31,14 @@ from curse_of_memory.experiments.ribeiro2020.orbits import (
     snapshot_rows,
     train_with_orbits,
 )
-from curse_of_memory.harness.claims import at_most, fmt
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_most, fmt, holds, info
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import save
 from curse_of_memory.harness.settings import require, setting
 from curse_of_memory.harness.table import column, select
 from curse_of_memory.tasks import sine_generator
+
+SOURCE = "Ribeiro et al. 2020, Fig. 4 and Sec. 6.1 (spec Sec. 5.3, 6.1)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,14 +179,15 @@ def claims(rows, s):
         err = relative_period_errors(rows, "lstm")
         amp = column(select(rows, kind="steady", model="lstm"), "amplitude")
         out.append(
-            Claim(
+            holds(
                 "trained LSTM: steady state under a constant input oscillates with dominant period "
                 "2 pi / omega "
                 f"(median relative error over {len(err)} probes)",
-                f"<= {s.period_rtol:.0%}",
-                f"{fmt(float(np.median(err)))} (worst {fmt(float(np.max(err)))}; median amplitude "
-                f"{fmt(float(np.median(amp))) if amp.size else 'nan'})",
                 bool(np.median(err) <= s.period_rtol),
+                source=SOURCE,
+                expected=f"<= {s.period_rtol:.0%}",
+                measured=f"{fmt(float(np.median(err)))} (worst {fmt(float(np.max(err)))}; median amplitude "
+                f"{fmt(float(np.median(amp))) if amp.size else 'nan'})",
             )
         )
     if "slstm" in s.models:
@@ -195,28 +198,29 @@ def claims(rows, s):
                 "sLSTM: orbit a single point at every snapshot (largest spread over probes of one input)",
                 worst,
                 s.single_point_tol,
+                source=SOURCE,
             )
         )
     if {"lstm", "slstm"} <= set(s.models):
         loss = {m: column(select(rows, kind="run", model=m), "final_loss") for m in ("lstm", "slstm")}
         lstm_loss, slstm_loss = (float(np.mean(loss[m])) for m in ("lstm", "slstm"))
         out.append(
-            Claim(
+            holds(
                 "final training loss: LSTM below sLSTM",
-                "LSTM < sLSTM",
-                f"{fmt(lstm_loss)} vs {fmt(slstm_loss)}",
                 bool(lstm_loss < slstm_loss),
+                source=SOURCE,
+                expected="LSTM < sLSTM",
+                measured=f"{fmt(lstm_loss)} vs {fmt(slstm_loss)}",
             )
         )
     runs = select(rows, kind="run")
     diverged = [r for r in runs if r["diverged"]]
     if diverged:
         out.append(
-            Claim(
+            info(
                 "diverged runs (kept in the results, not dropped)",
-                "reported",
-                ", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged),
-                True,
+                None,
+                measured=", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged),
             )
         )
     return out
@@ -265,19 +269,13 @@ EXPERIMENT = Experiment(
     claims=claims,
     figure=figure,
     default_seed=2,
-    notes="Protocol of the official code (Adam 1e-3, global gradient-norm clip 0.25, summed squared error, batch 10, "
-    "10 steps per epoch, 1 -> H -> 1 networks, orbit probes of 1600 steps with a burn-in of 1200), with these "
-    "deviations: minibatches are drawn at random each step rather than in a fixed order; the learning rate decays "
-    "with a cosine schedule to 1e-7 (the code's MultiStepLR, x0.1 at epochs 500, 1000, 2000 and 8000, is not among "
-    "train_ensemble's schedules; without any decay the last epoch often sits on a loss spike); the last model is "
-    "kept, not the best. The quick profile trains H = 64 units for 300 epochs instead of H = 200 for 10000. "
-    "Measured (quick, seed 2, 2026-12-01, 158 s on an idle machine): all three claims pass. "
-    "The LSTM sits at a fixed point for its first 30-70 epochs; between epochs 80 and 130 a closed orbit comes and "
-    "goes, then stays and grows (the paper's Fig. 4(a)); its loss ends at 0.015 and the dominant period is within "
-    "0.3% of 2 pi / omega (median over 40 probes). 3 of the 40 probes, started with std 100, settle on a fixed "
-    "point instead: a stable fixed point coexists with the cycle (they count as infinite errors). The sLSTM stays "
-    "at one point (spread < 1e-6) with the zero predictor's loss (0.49); the oRNN keeps the probes' norm of ~100 "
-    "and its loss plateaus near 0.35. "
-    "A limit cycle whose period is not an integer number of steps is quasi-periodic in discrete time: the period "
-    "claim uses the dominant period of the output (zero-padded FFT).",
+    notes=(
+        "Protocol of the official code (Adam 1e-3, global gradient-norm clip 0.25, summed squared error, "
+        "batch 10, 10 steps per epoch, 1 -> H -> 1 networks, orbit probes of 1600 steps with a burn-in of "
+        "1200), with these deviations: minibatches are drawn at random each step rather than in a fixed "
+        "order; the learning rate decays with a cosine schedule to 1e-7 (the code's MultiStepLR, x0.1 at "
+        "epochs 500, 1000, 2000 and 8000, is not among train_ensemble's schedules; without any decay the last"
+        " epoch often sits on a loss spike); the last model is kept, not the best. The quick profile trains H"
+        " = 64 units for 300 epochs instead of H = 200 for 10000."
+    ),
 )

@@ -21,13 +21,15 @@ import numpy as np
 
 from curse_of_memory.diagnostics import attractor_kind, detect_period, lyapunov_spectrum, smoothness_vs_length
 from curse_of_memory.experiments.ribeiro2020.chaotic_lstm_dynamics import largest_exponents, trajectory
-from curse_of_memory.harness.claims import at_least, close, fmt
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, close, fmt, holds
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import colors, new_figure, save
 from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import column, select
 from curse_of_memory.tasks import chaotic_lstm_map, chaotic_lstm_outputs, chaotic_weight_hh
 from curse_of_memory.tasks.chaotic_lstm import INITIAL_STATE
+
+SOURCE = "Ribeiro et al. 2020, Sec. 2 (spec Sec. 2.3, 4.5, 5.2)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,27 +146,30 @@ def run_unit(c, progress):
 def claims(rows, s):
     out = []
     centers = {r["s"]: r for r in select(rows, kind="center")}
-    point = centers.get(s.slope_point)
-    if point is not None:
-        lam = point["lyapunov"][0]
-        out.append(
-            close(
-                f"s = {point['s']}: growth rate of log max|dV/ds| in N vs lambda_1 there "
-                f"({lam:.3f}; {point['window_lambda1_min']:.3f} to {point['window_lambda1_max']:.3f} "
-                "over the window)",
-                point["lipschitz_rate"],
-                lam,
-                s.slope_rtol,
-            )
+    # A missing point measures NaN, so its claims fail.
+    missing = dict.fromkeys(("lipschitz_rate", "sensitivity_rate", "window_lambda1_min", "window_lambda1_max"), np.nan)
+    point = {**missing, "s": s.slope_point, "lyapunov": [np.nan], **centers.get(s.slope_point, {})}
+    lam = point["lyapunov"][0]
+    out.append(
+        close(
+            f"s = {point['s']}: growth rate of log max|dV/ds| in N vs lambda_1 there "
+            f"({lam:.3f}; {point['window_lambda1_min']:.3f} to {point['window_lambda1_max']:.3f} "
+            "over the window)",
+            point["lipschitz_rate"],
+            lam,
+            s.slope_rtol,
+            source=SOURCE,
         )
-        out.append(
-            close(
-                f"s = {point['s']}: growth rate of log max_t |dh_t/ds| (sensitivity at the point) vs lambda_1",
-                point["sensitivity_rate"],
-                lam,
-                s.slope_rtol,
-            )
+    )
+    out.append(
+        close(
+            f"s = {point['s']}: growth rate of log max_t |dh_t/ds| (sensitivity at the point) vs lambda_1",
+            point["sensitivity_rate"],
+            lam,
+            s.slope_rtol,
+            source=SOURCE,
         )
+    )
     for row in sorted(centers.values(), key=lambda r: r["s"]):
         est = select(rows, kind="estimate", s=row["s"])
         if row["attractor"] == "chaotic":
@@ -174,30 +179,39 @@ def claims(rows, s):
                     "log max|dV/ds| (per step)",
                     row["lipschitz_rate"],
                     s.min_chaotic_rate,
+                    source=SOURCE,
                 )
             )
             ratio = row["beta_rate"] / row["lipschitz_rate"]
             out.append(
-                Claim(
+                holds(
                     f"s = {row['s']}: beta grows about twice as fast as L (rate ratio)",
-                    "1.5 to 2.5",
-                    fmt(ratio),
                     bool(1.5 <= ratio <= 2.5),
+                    source=SOURCE,
+                    expected="1.5 to 2.5",
+                    measured=fmt(ratio),
                 )
             )
         elif row["attractor"] in ("fixed point", "periodic"):
             worst = float(max(np.max(column(est, "lipschitz")), np.max(column(est, "beta"))))
             out.append(
-                Claim(
+                holds(
                     f"s = {row['s']} ({row['attractor']}): max|dV/ds| and max|d2V/ds2| for every N in {s.lengths}",
-                    "< 1",
-                    fmt(worst),
                     bool(worst < 1),
+                    source=SOURCE,
+                    expected="< 1",
+                    measured=fmt(worst),
                 )
             )
         else:
             out.append(
-                Claim(f"s = {row['s']}: attractor class", "fixed point, periodic or chaotic", row["attractor"], False)
+                holds(
+                    f"s = {row['s']}: attractor class",
+                    False,
+                    source=SOURCE,
+                    expected="fixed point, periodic or chaotic",
+                    measured=row["attractor"],
+                )
             )
     return out
 
@@ -245,13 +259,13 @@ EXPERIMENT = Experiment(
     run_unit=run_unit,
     claims=claims,
     figure=figure,
-    notes="The paper's theorems could not be checked (its full text was not available); the bounds are the standard "
-    "derivation, and this measurement is added to check them. Estimates are maxima over 41 points in s0 +- 0.01 "
-    "by forward-mode autodiff in float64; growth rates are least-squares slopes of their logs against N. "
-    "The window maximum picks up the most expanding finite-time behaviour in the window (lambda_1 varies from "
-    "about 0.05 to 0.19 within 1.0 +- 0.01, and finite-time exponents fluctuate around it), so max|dV/ds| grows "
-    "faster than e^{lambda_1(s0) N}; the sensitivity at s0 itself is the quantity whose rate is lambda_1(s0). "
-    "Measured 2026-11-22 (quick): the "
-    "window-maximum rate at s = 1.0 is 0.226 against lambda_1 = 0.164, outside the 30% tolerance, so that claim "
-    "fails; the sensitivity rate at s0 (0.148) agrees.",
+    notes=(
+        "The paper's theorems could not be checked (its full text was not available); the bounds are the "
+        "standard derivation, and this measurement is added to check them. Estimates are maxima over 41 "
+        "points in s0 +- 0.01 by forward-mode autodiff in float64; growth rates are least-squares slopes of "
+        "their logs against N. The window maximum picks up the most expanding finite-time behaviour in the "
+        "window (lambda_1 varies from about 0.05 to 0.19 within 1.0 +- 0.01, and finite-time exponents "
+        "fluctuate around it), so max|dV/ds| grows faster than e^{lambda_1(s0) N}; the sensitivity at s0 "
+        "itself is the quantity whose rate is lambda_1(s0)."
+    ),
 )

@@ -31,13 +31,15 @@ from curse_of_memory.experiments.ribeiro2020.orbits import (
     snapshot_rows,
     train_with_orbits,
 )
-from curse_of_memory.harness.claims import at_least, fmt
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, fmt, holds, info
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import save
 from curse_of_memory.harness.settings import require, setting
 from curse_of_memory.harness.table import column, select
 from curse_of_memory.tasks import symbol_classification
 from curse_of_memory.tasks.symbol_classification import N_CLASSES, N_SYMBOLS
+
+SOURCE = "Ribeiro et al. 2020, Sec. 5 (spec Sec. 6.2)"
 
 DISTRACTORS = (2, 3, 4, 5)
 
@@ -167,36 +169,37 @@ def claims(rows, s):
     out = []
     acc = {m: float(np.mean(column(select(rows, kind="run", model=m), "validation_accuracy"))) for m in s.models}
     if "lstm" in acc:
-        out.append(at_least("LSTM solves the task: validation accuracy", acc["lstm"], s.solved_accuracy))
+        out.append(at_least("LSTM solves the task: validation accuracy", acc["lstm"], s.solved_accuracy, source=SOURCE))
     if {"lstm", "slstm"} <= set(acc):
         out.append(
-            Claim(
+            holds(
                 "sLSTM cannot keep the first symbol: validation accuracy well below the LSTM's",
-                f"<= LSTM - {s.accuracy_gap}",
-                f"{fmt(acc['slstm'])} vs {fmt(acc['lstm'])}",
                 bool(acc["slstm"] <= acc["lstm"] - s.accuracy_gap),
+                source=SOURCE,
+                expected=f"<= LSTM - {s.accuracy_gap}",
+                measured=f"{fmt(acc['slstm'])} vs {fmt(acc['lstm'])}",
             )
         )
     if "lstm" in acc:
         counts = [r["attractors"] for r in select(rows, kind="run", model="lstm")]
         per_input = [min(c[u] for c in counts) for u in DISTRACTORS] if counts else [0]
         out.append(
-            Claim(
+            holds(
                 "LSTM orbit diagram: more than one attractor under every distractor input (final snapshot, "
                 f"{s.orbit_initial} initial states)",
-                ">= 2 for inputs 2-5",
-                ", ".join(f"input {u}: {n}" for u, n in zip(DISTRACTORS, per_input, strict=False)),
                 bool(min(per_input) >= 2),
+                source=SOURCE,
+                expected=">= 2 for inputs 2-5",
+                measured=", ".join(f"input {u}: {n}" for u, n in zip(DISTRACTORS, per_input, strict=False)),
             )
         )
     diverged = [r for r in select(rows, kind="run") if r["diverged"]]
     if diverged:
         out.append(
-            Claim(
+            info(
                 "diverged runs (kept in the results, not dropped)",
-                "reported",
-                ", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged),
-                True,
+                None,
+                measured=", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged),
             )
         )
     return out
@@ -235,23 +238,15 @@ EXPERIMENT = Experiment(
     claims=claims,
     figure=figure,
     default_seed=2,
-    notes="Protocol of the official code (Adam 1e-3, global gradient-norm clip 0.25, cross-entropy of the last "
-    "step summed over the batch, batch 100, 10 steps per epoch, 6 -> 50 -> 4 networks, orbit probes of 800 steps "
-    "with a burn-in of 400; training data from RandomState(2), validation from RandomState(3), with this module's "
-    "order of draws), with these deviations: random minibatches each step; a cosine learning-rate decay to 1e-7 "
-    "(the code's MultiStepLR, x0.25 at epochs 500, 1000 and 2000, is not among train_ensemble's schedules); the "
-    "quick profile trains 300 epochs instead of 10000. "
-    "No figure or number of the paper is known for this task: the claims are the spec's inferences from the "
-    "theory. Attractors are counted by the (min, mean, max) signature of each probe's kept trajectory. "
-    "Measured (seed 2, 2026-12-01): the claims do NOT hold. Quick profile (401 s on an idle "
-    "machine): the LSTM memorizes the 1000 training sequences without learning the rule (training accuracy 0.43, "
-    "validation 0.24, chance 0.25) and the sLSTM learns nothing (0.26), so neither accuracy claim holds and the "
-    "LSTM shows one attractor under 3 of the 4 distractor inputs; the orthogonal RNN, which keeps norms, solves "
-    "the task (validation accuracy 0.97, training loss 0.009); its probes, started with std 100, never converge "
-    "(the orthogonal part keeps their norm), so each counts as its own attractor. Longer LSTM runs: 1000 epochs "
-    "reach training accuracy 0.74 and validation 0.28, 2000 epochs 0.96 and 0.24, 5000 epochs (half the full "
-    "profile, 59 min) 1.00 and 0.24 with a training loss of 4e-7: pure memorization. With 20000 training "
-    "sequences instead of 1000 the LSTM's loss stays at log 4 for 500 epochs. The full profile's 10000 epochs "
-    "were not run (about 1.5 hours per model). "
-    "Wikitext-2 language modelling (the paper's third task) needs a download and is out of scope.",
+    notes=(
+        "Protocol of the official code (Adam 1e-3, global gradient-norm clip 0.25, cross-entropy of the last "
+        "step summed over the batch, batch 100, 10 steps per epoch, 6 -> 50 -> 4 networks, orbit probes of "
+        "800 steps with a burn-in of 400; training data from RandomState(2), validation from RandomState(3), "
+        "with this module's order of draws), with these deviations: random minibatches each step; a cosine "
+        "learning-rate decay to 1e-7 (the code's MultiStepLR, x0.25 at epochs 500, 1000 and 2000, is not "
+        "among train_ensemble's schedules); the quick profile trains 300 epochs instead of 10000. No figure "
+        "or number of the paper is known for this task: the claims are the spec's inferences from the theory."
+        " Attractors are counted by the (min, mean, max) signature of each probe's kept trajectory. "
+        "Wikitext-2 language modelling (the paper's third task) needs a download and is out of scope."
+    ),
 )

@@ -20,14 +20,16 @@ from jax import Array
 
 from curse_of_memory.diagnostics.memory_function import memory_function
 from curse_of_memory.diagnostics.precision import as_float64
-from curse_of_memory.harness.claims import at_least, at_most
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, at_most, holds, info
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import select
 from curse_of_memory.models import exp_sum_teacher, gru, linear_rnn, lru, lstm, stable_ssm_layer, tanh_rnn
 from curse_of_memory.tasks import memory_task
 from curse_of_memory.training import train_ensemble
+
+SOURCE = "Wang, Li & Li 2024, Def. 3.1 and Sec. 4 (spec Sec. 4.1, E4)"
 
 NONLINEAR = {"tanh": tanh_rnn, "gru": gru, "lstm": lstm}
 
@@ -224,30 +226,35 @@ def claims(rows, s):
             for r in linear
         )
         out.append(
-            at_most(f"E4.1 {label} memory of {len(linear)} linear models vs |rho_hat| (max relative error)", err, 1e-10)
+            at_most(
+                f"E4.1 {label} memory of {len(linear)} linear models vs |rho_hat| (max relative error)",
+                err,
+                1e-10,
+                source=SOURCE,
+            )
         )
     for r in rows:
         if r["family"] in NONLINEAR and not r["trained"]:
             r2, t_small = decay_fit(r["memory"])
             out.append(
-                Claim(
+                holds(
                     f"E4.2 {r['model']} (random): exponential forgetting",
-                    "M < 1e-10 max M by t = 300, R^2 of log M vs t > 0.9",
-                    f"t = {t_small:g}, R^2 = {r2:.3f}",
                     bool(t_small <= 300 and r2 > 0.9),
+                    source=SOURCE,
+                    expected="M < 1e-10 max M by t = 300, R^2 of log M vs t > 0.9",
+                    measured=f"t = {t_small:g}, R^2 = {r2:.3f}",
                 )
             )
     for r in select(rows, family="s4d"):
         m = np.asarray(r["memory"])
-        out.append(at_least("E4.3 S4D-like layer: M(1000) / max M", float(m[1000] / m.max()), 1e-6))
+        out.append(at_least("E4.3 S4D-like layer: M(1000) / max M", float(m[1000] / m.max()), 1e-6, source=SOURCE))
     for r in rows:
         if r["trained"]:
             out.append(
-                Claim(
+                info(
                     f"{r['model']}: trained (loss first epoch -> last)",
-                    "reported",
-                    f"{r['first_loss']:.3g} -> {r['final_loss']:.3g}",
-                    True,
+                    None,
+                    measured=f"{r['first_loss']:.3g} -> {r['final_loss']:.3g}",
                 )
             )
     return out

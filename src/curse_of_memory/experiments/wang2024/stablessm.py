@@ -21,8 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from curse_of_memory.harness.claims import at_most
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_most, holds, info
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import column, distinct, select
@@ -36,6 +36,8 @@ from curse_of_memory.parametrizations.stable import (
 )
 from curse_of_memory.tasks import memory_task, sequential_digits
 from curse_of_memory.training import train_ensemble
+
+SOURCE = "Wang & Li 2024 (StableSSM), Sec. 3.3 (spec Sec. 5, E6)"
 
 LEARNING_RATES = [5.0, 0.5, 0.05, 5e-3, 5e-4, 5e-5, 5e-6]
 GRIDS = {"direct": (-3.0, -0.05), "exp": (-3.0, 3.0), "softplus": (-3.0, 3.0), "best": (0.05, 3.0)}
@@ -210,6 +212,7 @@ def claims(rows, s):
             f"gradient scales: closed forms vs autodiff ({len(scales)} maps x variants, max relative error)",
             max(column(scales, "max_relative_error")),
             1e-10,
+            source=SOURCE,
         )
     ]
     for task in distinct(select(rows, kind="sweep"), "task"):
@@ -225,21 +228,23 @@ def claims(rows, s):
             )
             trained = [lr for lr in bad if not best[lr][0]]
             out.append(
-                Claim(
+                holds(
                     f"E6.1 {task}: best stays finite wherever direct diverges, and trains at some such lr",
-                    "best finite at every lr where direct diverges; >= 1 lr with direct diverged, best not",
-                    f"direct diverges at {bad}; best trains at {trained}",
                     bool(finite and trained),
+                    source=SOURCE,
+                    expected="best finite at every lr where direct diverges; >= 1 lr with direct diverged, best not",
+                    measured=f"direct diverges at {bad}; best trains at {trained}",
                 )
             )
             lbest = largest_stable_lr(best)
             others = {p: largest_stable_lr(t) for p, t in tables.items()}
             out.append(
-                Claim(
+                holds(
                     f"E6.2 {task}: best's largest non-diverging lr >= every other's, and >= 10x direct's",
-                    ">= all, >= 10 x direct",
-                    ", ".join(f"{p} {v:g}" for p, v in others.items()),
                     bool(all(lbest >= v for v in others.values()) and lbest >= 10 * others["direct"]),
+                    source=SOURCE,
+                    expected=">= all, >= 10 x direct",
+                    measured=", ".join(f"{p} {v:g}" for p, v in others.items()),
                 )
             )
         if {"best", "exp", "softplus"} <= set(tables):
@@ -261,11 +266,12 @@ def claims(rows, s):
             else:
                 ok, measured = False, "no lr above their best degrades both exp and softplus"
             out.append(
-                Claim(
+                holds(
                     f"E6.3 {task}: where exp and softplus degrade (> 5x their best), best is below both",
-                    "best lowest",
-                    measured,
                     bool(ok),
+                    source=SOURCE,
+                    expected="best lowest",
+                    measured=measured,
                 )
             )
         finite_best = {
@@ -274,16 +280,17 @@ def claims(rows, s):
         }
         values = np.array(list(finite_best.values()))
         out.append(
-            Claim(
+            holds(
                 f"E6.4 {task}: losses at each map's own best lr within a factor 1.5",
-                "max / min <= 1.5",
-                ", ".join(f"{p} {v:.3g}" for p, v in finite_best.items()),
                 bool(np.all(np.isfinite(values)) and values.max() <= 1.5 * values.min()),
+                source=SOURCE,
+                expected="max / min <= 1.5",
+                measured=", ".join(f"{p} {v:.3g}" for p, v in finite_best.items()),
             )
         )
     diverged = select(rows, kind="sweep", diverged=True)
     out.append(
-        Claim("diverged runs (kept, reported)", "any", f"{len(diverged)} of {len(select(rows, kind='sweep'))}", True)
+        info("diverged runs (kept, reported)", None, measured=f"{len(diverged)} of {len(select(rows, kind='sweep'))}")
     )
     return out
 

@@ -30,7 +30,7 @@ from curse_of_memory.diagnostics import (
     spectrum,
 )
 from curse_of_memory.experiments.zucchet2024.teacher_student_runs import TrainingSettings
-from curse_of_memory.harness.experiment import Claim
+from curse_of_memory.harness.claims import Claim, holds
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import setting
 from curse_of_memory.harness.table import select
@@ -38,6 +38,8 @@ from curse_of_memory.models import LinearRNN
 from curse_of_memory.tasks import teacher_student, white_noise
 from curse_of_memory.tasks.teacher_student import TeacherStudent
 from curse_of_memory.training import train_ensemble
+
+SOURCE = "Zucchet & Orvieto 2024, Figs 4 and 9 (spec Sec. 3.5-3.6)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +185,13 @@ def group_values(row: dict, group: str) -> np.ndarray:
     return np.asarray(row["eff_lr"])[np.asarray(row["labels"]) == group]
 
 
+def positive_median(values: np.ndarray) -> float:
+    """Median of the positive entries (NaN if none): the paper plots effective learning rates on
+    a log axis, which drops the non-positive ones (about half of the dense A's)."""
+    positive = np.asarray(values)[np.asarray(values) > 0]
+    return float(np.median(positive)) if positive.size else float("nan")
+
+
 def teacher_and_batch(c: dict) -> tuple[LinearRNN, int, jax.Array]:
     """A Hessian unit's teacher, the draws it took, and its fixed batch (float64)."""
     teacher, draws = hand_built_teacher(c["teacher_seed_hessian"], as_published=c["as_published"])
@@ -201,18 +210,33 @@ def lr_units(s: CurvatureSettings, names) -> list[dict]:
     return [{"kind": "eff_lr", "model": m, "seed": s.seed, **s.pick(*keep)} for m in names]
 
 
-def hessian_claims(rows, s, n_states=4):
-    """Rank 2n + 1 for every model, with the spectral gap that makes it unambiguous."""
+def hessian_claims(rows, s, models, n_states=4):
+    """Rank 2n + 1 for every model, with the spectral gap that makes it unambiguous; a model
+    without a Hessian row fails."""
     out = []
-    for r in select(rows, kind="hessian"):
+    measured = {r["model"]: r for r in select(rows, kind="hessian")}
+    for model in models:
+        if model not in measured:
+            out.append(
+                holds(
+                    f"{model}: numerical rank of the Hessian at the optimum",
+                    False,
+                    source=SOURCE,
+                    expected=f"2n + 1 = {2 * n_states + 1}",
+                    measured="not measured",
+                )
+            )
+            continue
+        r = measured[model]
         values = np.asarray(r["eigenvalues"])
         gap = values[2 * n_states] / max(abs(values[2 * n_states + 1]), 1e-300)
         out.append(
-            Claim(
+            holds(
                 f"{r['model']}: numerical rank of the Hessian at the optimum (relative cut-off {s.rank_rtol:g})",
-                f"2n + 1 = {2 * n_states + 1}",
-                f"{r['rank']} (eigenvalue gap {gap:.2g}, loss {r['loss_at_optimum']:.2g})",
                 r["rank"] == 2 * n_states + 1,
+                source=SOURCE,
+                expected=f"2n + 1 = {2 * n_states + 1}",
+                measured=f"{r['rank']} (eigenvalue gap {gap:.2g}, loss {r['loss_at_optimum']:.2g})",
             )
         )
     return out
@@ -221,7 +245,13 @@ def hessian_claims(rows, s, n_states=4):
 def divergence_claims(rows) -> list[Claim]:
     """A failing claim per effective-lr run that diverged."""
     return [
-        Claim(f"{r['model']}: effective-lr run diverged", "no divergence", "diverged", False)
+        holds(
+            f"{r['model']}: effective-lr run diverged",
+            False,
+            source=SOURCE,
+            expected="no divergence",
+            measured="diverged",
+        )
         for r in select(rows, kind="eff_lr")
         if r["diverged"]
     ]

@@ -39,6 +39,8 @@ from curse_of_memory.theory import (
     sensitivity_second_moment,
 )
 
+SOURCE = "Zucchet & Orvieto 2024, Fig. 1 and Sec. 2.2 (spec Sec. 3.1, 3.4)"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Fig1Settings(OneDimensionalSettings):
@@ -115,24 +117,33 @@ def claims(rows, s):
                 end_slope(rows, rho, "sensitivity"),
                 want,
                 SLOPE_RTOL,
+                source=SOURCE,
             )
         )
     # The variance reaches its slope only once 1 - lambda << 1 - rho: not yet at rho = 0.999.
     for rho in [r for r in s.rhos if r <= 0.99 or r == 1]:
         want = 2.0 if rho == 1 else 1.0
         out.append(
-            close(f"slope of E[h^2] at 1-lambda=1e-4, rho={rho}", end_slope(rows, rho, "variance"), want, SLOPE_RTOL)
+            close(
+                f"slope of E[h^2] at 1-lambda=1e-4, rho={rho}",
+                end_slope(rows, rho, "variance"),
+                want,
+                SLOPE_RTOL,
+                source=SOURCE,
+            )
         )
     at_zero = [select(rows, kind="theory", rho=r)[0] for r in s.rhos]
     worst = max(abs(r[f] - 1) for r in at_zero for f in ("sensitivity", "variance"))
-    out.append(at_most("both moments equal 1 at lambda = 0 (max deviation)", worst, 1e-12))
+    out.append(at_most("both moments equal 1 at lambda = 0 (max deviation)", worst, 1e-12, source=SOURCE))
     ratio = min(
         select(rows, kind="theory", rho=r)[-1]["sensitivity"] / select(rows, kind="theory", rho=r)[-1]["variance"]
         for r in s.rhos
     )
-    out.append(at_least("sensitivity / variance at 1-lambda=1e-4 (min over rho)", ratio, 1e3))
+    out.append(at_least("sensitivity / variance at 1-lambda=1e-4 (min over rho)", ratio, 1e3, source=SOURCE))
     error, count = monte_carlo_error(rows)
-    out.append(at_most(f"Monte Carlo vs theory, max relative error over {count} (rho, lambda)", error, MC_RTOL))
+    out.append(
+        at_most(f"Monte Carlo vs theory, max relative error over {count} (rho, lambda)", error, MC_RTOL, source=SOURCE)
+    )
     curv = select(rows, kind="loss_curvature")
     ls = column(curv, "lambda_star")
     theory = (1 + ls**2) / (1 - ls**2) ** 3
@@ -141,13 +152,21 @@ def claims(rows, s):
             "loss curvature at lambda* vs (1+l*^2)/(1-l*^2)^3, max relative error",
             float(np.max(np.abs(column(curv, "curvature") / theory - 1))),
             1e-6,
+            source=SOURCE,
         )
     )
     plateau = []
     for ls in s.lambda_stars:
         phase = select(rows, kind="loss_phase", lambda_star=ls)
         plateau.append(abs(phase[0]["loss"] / (1 / (1 - ls**2) - 1 / (1 + ls**2)) - 1))
-    out.append(at_most("loss at the opposite phase vs 1/(1-l*^2) - 1/(1+l*^2), max relative error", max(plateau), 1e-6))
+    out.append(
+        at_most(
+            "loss at the opposite phase vs 1/(1-l*^2) - 1/(1+l*^2), max relative error",
+            max(plateau),
+            1e-6,
+            source=SOURCE,
+        )
+    )
     return out
 
 

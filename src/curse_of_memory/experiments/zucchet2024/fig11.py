@@ -23,12 +23,14 @@ from curse_of_memory.experiments.zucchet2024.teacher_student_runs import (
     train,
     unit_learning_rates,
 )
-from curse_of_memory.harness.claims import at_least
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, holds
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import colors, new_figure, save
 from curse_of_memory.harness.settings import require, setting
 from curse_of_memory.harness.table import select
 from curse_of_memory.models import linear_rnn
+
+SOURCE = "Zucchet & Orvieto 2024, Fig. 11 (spec Fig 11)"
 
 HEADS = [1, 2, 4, 8, 16, 32]
 
@@ -112,8 +114,10 @@ def claims(rows, s):
     heads = sorted(s.heads)
     loss = {h: best(select(rows, heads=h), "rnn", s.nu0)[0] for h in heads}
     if 1 in loss and 32 in loss:
-        out.append(at_least("final loss, 1 head / 32 heads (issue: >= 100x)", loss[1] / loss[32], 100))
-        out.append(at_least("final loss, 1 head / 32 heads (paper's Fig. 11: >= 1e3x)", loss[1] / loss[32], 1e3))
+        out.append(at_least("final loss, 1 head / 32 heads (issue: >= 100x)", loss[1] / loss[32], 100, source=SOURCE))
+        out.append(
+            at_least("final loss, 1 head / 32 heads (paper's Fig. 11: >= 1e3x)", loss[1] / loss[32], 1e3, source=SOURCE)
+        )
     epochs = s.steps // 100
     mid = epochs // 2 - 1  # the record at the end of epoch epochs / 2
     curves = [mean_curve(rows, h, s.nu0, "eff_lr_A") for h in heads]
@@ -121,15 +125,18 @@ def claims(rows, s):
     if len(heads) >= 3:
         rho = spearmanr(heads, eff).statistic
         out.append(
-            Claim(
+            holds(
                 f"effective lr of A at mid-training (epoch {mid + 1}) rises with the number of heads",
-                "Spearman correlation >= 0.8",
-                f"{rho:.2f} ({', '.join(f'{h}: {v:.2g}' for h, v in zip(heads, eff, strict=True))})",
                 bool(rho >= 0.8),
+                source=SOURCE,
+                expected="Spearman correlation >= 0.8",
+                measured=f"{rho:.2f} ({', '.join(f'{h}: {v:.2g}' for h, v in zip(heads, eff, strict=True))})",
             )
         )
     if heads[0] == 1 and heads[-1] == 32:
-        out.append(at_least("effective lr of A at mid-training, 32 heads / 1 head", eff[-1] / eff[0], 10))
+        out.append(
+            at_least("effective lr of A at mid-training, 32 heads / 1 head", eff[-1] / eff[0], 10, source=SOURCE)
+        )
     return out + diverged_claims(rows)
 
 

@@ -24,12 +24,14 @@ from curse_of_memory.experiments.zucchet2024.embedding_inputs import (
     check_input_file,
     inputs_for,
 )
-from curse_of_memory.harness.claims import at_least, at_most
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, at_most, holds
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import require, setting
 from curse_of_memory.harness.table import column, select
 from curse_of_memory.models.chrono import chrono_gru
+
+SOURCE = "Zucchet & Orvieto 2024, Fig. 14 (spec Fig 14)"
 
 # (scale_x, scale_h, T_min, T_max), row by row as in the paper.
 PANELS = [
@@ -161,6 +163,7 @@ def claims(rows, s):
                 f"constant gates, T in [{p[2]:g}, {p[3]:g}]: diagonal vs z^dt, z = T/(1+T) (max relative error)",
                 err,
                 EXACT_RTOL,
+                source=SOURCE,
             )
         )
         out.append(
@@ -168,11 +171,16 @@ def claims(rows, s):
                 f"constant gates, T in [{p[2]:g}, {p[3]:g}]: largest off-diagonal |J| (all entries)",
                 max(r["max_abs_off_diagonal"] for r in panel),
                 0.0,
+                source=SOURCE,
             )
         )
         if p[2] == p[3] == 1:
             err = max(float(np.max(np.abs(np.array(r["diagonal"]) / 0.5 ** r["dt"] - 1))) for r in panel)
-            out.append(at_most("constant gates, T = 1: diagonal vs 0.5^dt (max relative error)", err, EXACT_RTOL))
+            out.append(
+                at_most(
+                    "constant gates, T = 1: diagonal vs 0.5^dt (max relative error)", err, EXACT_RTOL, source=SOURCE
+                )
+            )
     # Larger T_max decays more slowly: the median diagonal entry at the step nearest 16 rises with T_max.
     for scales in {(p[0], p[1]) for p in panels}:
         ranges = sorted({p[3] for p in panels if (p[0], p[1]) == scales and p[2] == 1})
@@ -184,11 +192,12 @@ def claims(rows, s):
             nearest = min(panel, key=lambda r: abs(r["dt"] - 16))
             medians.append(float(np.median(nearest["diagonal"])))
         out.append(
-            Claim(
+            holds(
                 f"scale_x={scales[0]:g}, scale_h={scales[1]:g}: median diagonal at dt ~ 16 rises with T_max {ranges}",
-                "increasing",
-                ", ".join(f"{m:.3g}" for m in medians),
                 bool(np.all(np.diff(medians) > 0)),
+                source=SOURCE,
+                expected="increasing",
+                measured=", ".join(f"{m:.3g}" for m in medians),
             )
         )
     gated = {p[1]: max(r["max_abs_off_diagonal"] for r in _panel(rows, *p)) for p in panels if p[0] > 0 and p[3] == 16}
@@ -196,13 +205,20 @@ def claims(rows, s):
         if scale_h <= 1:
             out.append(
                 at_most(
-                    f"scale_x=1, scale_h={scale_h:g}, T in [1, 16]: largest off-diagonal |J| (near 0)", value, NEAR_ZERO
+                    f"scale_x=1, scale_h={scale_h:g}, T in [1, 16]: largest off-diagonal |J| (near 0)",
+                    value,
+                    NEAR_ZERO,
+                    source=SOURCE,
                 )
             )
     if 3 in gated:
-        out.append(at_least("scale_h=3: largest off-diagonal |J| (clearly visible)", gated[3], VISIBLE))
+        out.append(at_least("scale_h=3: largest off-diagonal |J| (clearly visible)", gated[3], VISIBLE, source=SOURCE))
         if 1 in gated:
-            out.append(at_least("scale_h=3 / scale_h=1: largest off-diagonal |J|", gated[3] / gated[1], VISIBLE_RATIO))
+            out.append(
+                at_least(
+                    "scale_h=3 / scale_h=1: largest off-diagonal |J|", gated[3] / gated[1], VISIBLE_RATIO, source=SOURCE
+                )
+            )
     return out
 
 

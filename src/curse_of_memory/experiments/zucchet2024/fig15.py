@@ -24,13 +24,15 @@ from curse_of_memory.experiments.zucchet2024.embedding_inputs import (
     check_input_file,
     inputs_for,
 )
-from curse_of_memory.harness.claims import at_most
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_most, holds
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import require, setting
 from curse_of_memory.harness.table import select
 from curse_of_memory.models.simple_gru import simple_chrono_gru
 from curse_of_memory.theory.gru import gru_bias_sensitivity, gru_hidden_variance
+
+SOURCE = "Zucchet & Orvieto 2024, Fig. 15 and Sec. 3.7 (spec Fig 15)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,21 +192,23 @@ def claims(rows, s):
             ratio = means[q] / means[f"theory_{q}"]
             worst = float(np.max(np.abs(np.log(ratio))))
             out.append(
-                Claim(
+                holds(
                     f"(sx={scale_x:g}, sh={scale_h:g}) mean {label} / theory in every one of {len(ratio)} "
                     "timescale bins",
-                    f"in [{1 / FACTOR:g}, {FACTOR:g}]",
-                    f"{np.min(ratio):.3g} .. {np.max(ratio):.3g}",
                     bool(worst <= np.log(FACTOR)),
+                    source=SOURCE,
+                    expected=f"in [{1 / FACTOR:g}, {FACTOR:g}]",
+                    measured=f"{np.min(ratio):.3g} .. {np.max(ratio):.3g}",
                 )
             )
         out.append(
-            Claim(
+            holds(
                 f"(sx={scale_x:g}, sh={scale_h:g}) Var h decreases with the timescale: mean h^2 in the longest "
                 "vs the shortest timescale bin",
-                "< 1",
-                f"{means['h2'][-1] / means['h2'][0]:.3g}",
                 bool(means["h2"][-1] < means["h2"][0]),
+                source=SOURCE,
+                expected="< 1",
+                measured=f"{means['h2'][-1] / means['h2'][0]:.3g}",
             )
         )
         out.append(
@@ -213,6 +217,7 @@ def claims(rows, s):
                 "max / min of its binned means",
                 float(means["dh2"].max() / means["dh2"].min()),
                 10.0,
+                source=SOURCE,
             )
         )
     return out

@@ -27,8 +27,8 @@ from curse_of_memory.experiments.zucchet2024.one_dimensional import (
     monte_carlo_rows,
     monte_carlo_units,
 )
-from curse_of_memory.harness.claims import at_least, at_most, close
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, at_most, close, holds
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import colors, new_figure, save
 from curse_of_memory.harness.settings import setting
 from curse_of_memory.harness.table import column, select
@@ -41,6 +41,8 @@ from curse_of_memory.theory import (
     normalized_sensitivity_second_moment,
     sensitivity_second_moment,
 )
+
+SOURCE = "Zucchet & Orvieto 2024, Fig. 2 and Sec. 3.1 (spec Sec. 3.3)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +121,7 @@ def claims(rows, s):
                 "rho=0: normalized variance is 1 everywhere (max deviation)",
                 float(np.max(np.abs(column(white, "variance") - 1))),
                 1e-9,
+                source=SOURCE,
             )
         )
         out.append(
@@ -126,6 +129,7 @@ def claims(rows, s):
                 f"rho=0: exp-coordinate sensitivity stays bounded (max over lambda){label}",
                 float(np.max(column(white, "sensitivity"))),
                 factor / 4,
+                source=SOURCE,
             )
         )
         out.append(
@@ -134,13 +138,20 @@ def claims(rows, s):
                 end[0.0],
                 factor / 4,
                 0.01,
+                source=SOURCE,
             )
         )
     # Saturation needs 1 - lambda << 1 - rho, reached in the grid for rho <= 0.99.
     for rho in [r for r in s.rhos if 0 < r <= 0.99]:
         limit = factor * (1 + rho) / (4 * (1 - rho))
         out.append(
-            close(f"rho={rho}: sensitivity saturates at {factor:g}(1+rho)/(4(1-rho)){label}", end[rho], limit, 0.02)
+            close(
+                f"rho={rho}: sensitivity saturates at {factor:g}(1+rho)/(4(1-rho)){label}",
+                end[rho],
+                limit,
+                0.02,
+                source=SOURCE,
+            )
         )
         out.append(
             close(
@@ -148,6 +159,7 @@ def claims(rows, s):
                 curve[rho][-1]["variance"],
                 (1 + rho) / (1 - rho),
                 0.02,
+                source=SOURCE,
             )
         )
     if 1.0 in curve:
@@ -157,6 +169,7 @@ def claims(rows, s):
                 end_slope(rows, 1.0, "variance"),
                 1.0,
                 SLOPE_RTOL,
+                source=SOURCE,
             )
         )
         out.append(
@@ -165,22 +178,27 @@ def claims(rows, s):
                 end_slope(rows, 1.0, "sensitivity"),
                 1.0,
                 SLOPE_RTOL,
+                source=SOURCE,
             )
         )
     ordered = [end[r] for r in sorted(end)]
     out.append(
-        Claim(
+        holds(
             "sensitivity at 1-lambda=1e-4 grows with the input correlation rho",
-            "strictly increasing in rho",
-            ", ".join(f"{v:.3g}" for v in ordered),
             bool(np.all(np.diff(ordered) > 0)),
+            source=SOURCE,
+            expected="strictly increasing in rho",
+            measured=", ".join(f"{v:.3g}" for v in ordered),
         )
     )
     correlated = [end[r] for r in end if r >= 0.9]
     if correlated and 0.0 in end:
         out.append(
             at_least(
-                "correlated inputs (rho >= 0.9): end sensitivity / white-noise bound", min(correlated) / end[0.0], 10.0
+                "correlated inputs (rho >= 0.9): end sensitivity / white-noise bound",
+                min(correlated) / end[0.0],
+                10.0,
+                source=SOURCE,
             )
         )
     error, count = monte_carlo_error(rows)
@@ -189,6 +207,7 @@ def claims(rows, s):
             f"Monte Carlo (exp coordinate, l2 gamma) vs exact theory, max relative error over {count} (rho, lambda)",
             error,
             MC_RTOL,
+            source=SOURCE,
         )
     )
     return out

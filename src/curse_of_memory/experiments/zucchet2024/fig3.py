@@ -27,10 +27,12 @@ from curse_of_memory.experiments.zucchet2024.teacher_student_runs import (
     train_student,
     unit_learning_rates,
 )
-from curse_of_memory.harness.claims import at_least, at_most
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, at_most, holds, within_factor
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import require, setting
+
+SOURCE = "Zucchet & Orvieto 2024, Fig. 3 (spec Sec. 4, Fig 3)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,46 +116,76 @@ def claims(rows, s):
     nu0s = s.nu0s
     rnn = {nu0: best(rows, "rnn", nu0)[0] for nu0 in nu0s}
     lru_ = {nu0: best(rows, "lru", nu0)[0] for nu0 in nu0s}
+    # The paper's values are read off Fig. 3A's log axis (factor 3). The quick profile trains
+    # 3 seeds for fewer steps and cannot reach them: it checks the spec's weaker bounds instead.
+    paper = s.profile == "full"
     if 0.36 in rnn and 0.99 in rnn:
-        out.append(at_least("(i) dense RNN loss at nu0=0.99 / at nu0=0.36", rnn[0.99] / rnn[0.36], 1e4))
-    out.append(at_most("(ii) LRU loss at every nu0 (max)", max(lru_.values()), 1e-3))
+        text, ratio = "(i) dense RNN loss at nu0=0.99 / at nu0=0.36", rnn[0.99] / rnn[0.36]
+        out.append(
+            within_factor(text, ratio, 5e7, source="Fig. 3A, dense RNN: ~5e7x from nu0=0.36 to 0.99")
+            if paper
+            else at_least(text, ratio, 1e4, source="spec Fig 3, check (i)", scale="quick")
+        )
+    text, worst_lru = "(ii) LRU loss at every nu0 (max)", max(lru_.values())
+    out.append(
+        at_most(text, worst_lru, 6e-5, source="Fig. 3A, LRU: at most ~2e-5 (factor 3)")
+        if paper
+        else at_most(text, worst_lru, 1e-3, source="spec Fig 3, check (ii)", scale="quick")
+    )
     for name, curve in (("dense RNN", rnn), ("LRU", lru_)):
         losses = [curve[nu0] for nu0 in sorted(nu0s)]
         worst_drop = max([a / b for a, b in pairwise(losses)], default=1.0)
         out.append(
-            Claim(
+            holds(
                 f"(v) {name} loss rises roughly with nu0",
-                "largest drop between neighbouring nu0 < 3x, last > first",
-                f"largest drop {worst_drop:.2g}x, last/first {losses[-1] / losses[0]:.2g}",
                 bool(worst_drop < 3 and losses[-1] > losses[0]),
+                source=SOURCE,
+                expected="largest drop between neighbouring nu0 < 3x, last > first",
+                measured=f"largest drop {worst_drop:.2g}x, last/first {losses[-1] / losses[0]:.2g}",
             )
         )
     low = min(nu0s)
-    out.append(at_most(f"(vi) dense RNN / LRU loss at nu0={low} (matches or slightly beats)", rnn[low] / lru_[low], 3))
+    out.append(
+        at_most(
+            f"(vi) dense RNN / LRU loss at nu0={low} (matches or slightly beats)",
+            rnn[low] / lru_[low],
+            3,
+            source=SOURCE,
+        )
+    )
     for nu0 in [v for v in (0.98, 0.99) if v in nu0s]:
-        out.append(at_least(f"(iii) dense RNN / LRU loss at nu0={nu0}", rnn[nu0] / lru_[nu0], 100))
+        out.append(at_least(f"(iii) dense RNN / LRU loss at nu0={nu0}", rnn[nu0] / lru_[nu0], 100, source=SOURCE))
     b = {m: best(rows, m, s.panel_b_nu0)[0] for m in s.panel_b_students}
     if "block_diagonal" in b and "rnn" in b:
         out.append(
             at_least(
-                f"(iv) dense RNN / block-diagonal RNN loss at nu0={s.panel_b_nu0}", b["rnn"] / b["block_diagonal"], 100
+                f"(iv) dense RNN / block-diagonal RNN loss at nu0={s.panel_b_nu0}",
+                b["rnn"] / b["block_diagonal"],
+                100,
+                source=SOURCE,
             )
         )
     if {"rnn", "block_diagonal", "lru"} <= set(b):
         first = np.log10(b["rnn"] / b["block_diagonal"])
         total = np.log10(b["rnn"] / b["lru"])
         out.append(
-            Claim(
+            holds(
                 "(vii) panel B: most of the gain comes from the first step (block diagonal)",
-                "first step >= half of the RNN -> LRU gain (in decades)",
-                f"{first:.2f} of {total:.2f} decades",
                 bool(first >= 0.5 * total),
+                source=SOURCE,
+                expected="first step >= half of the RNN -> LRU gain (in decades)",
+                measured=f"{first:.2f} of {total:.2f} decades",
             )
         )
         later = [m for m in list(STUDENTS)[1:] if m in b]
         steps = [max(b[x] / b[y], b[y] / b[x]) for x, y in pairwise(later)]
         out.append(
-            at_most("(vii) panel B: each later step changes the loss by (largest factor)", max(steps, default=1.0), 10)
+            at_most(
+                "(vii) panel B: each later step changes the loss by (largest factor)",
+                max(steps, default=1.0),
+                10,
+                source=SOURCE,
+            )
         )
     return out + diverged_claims(rows)
 
@@ -201,16 +233,10 @@ EXPERIMENT = Experiment(
     claims=claims,
     figure=figure,
     default_seed=2023,
-    notes="Teacher seed 42 for every run (as in the paper's code), so the spread over seeds measures the "
-    "students' initialization and data. Losses are computed through the students' kernels (exactly the "
-    "sampled loss of the paper's pipeline). The quick profile keeps 10k steps and uses 3 seeds, 3 nu0 "
-    "values and the best one or two learning rates of each grid found in a pilot of the full grids. "
-    "What did not reproduce in that pilot (3 seeds, every paper learning rate): the dense RNN degrades "
-    "by 2e5x from nu0 = 0.36 to 0.99 as in the paper, but it still reaches 4e-3 at nu0 = 0.99 (lr 3.2e-4), "
-    "only 20x the LRU's 2e-4 (claim iii, paper >= 100x), and the block-diagonal step gains 77x (claim iv). "
-    "At nu0 = 0.99 the complex diagonal RNN (5.5e-5) and the gamma-normalized one (1.9e-5) beat the LRU, "
-    "whose exponential parametrization is the only difference. "
-    "Quick profile, measured 2026-12-01 (829 s with another job on the second core): 8 of 10 claims pass; "
-    "RNN / LRU is 119x at nu0 = 0.98 but 27x at 0.99 (claim iii fails there), RNN / block diagonal is 124x at "
-    "0.99, and the largest later panel-B step is 11.9x (claim vii-b, limit 10x, fails).",
+    notes=(
+        "Teacher seed 42 for every run (as in the paper's code), so the spread over seeds measures the "
+        "students' initialization and data. Losses are computed through the students' kernels (exactly the "
+        "sampled loss of the paper's pipeline). The quick profile keeps 10k steps and uses 3 seeds, 3 nu0 "
+        "values and the best one or two learning rates of each grid found in a pilot of the full grids."
+    ),
 )

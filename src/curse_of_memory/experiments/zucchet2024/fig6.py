@@ -20,18 +20,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from curse_of_memory.harness.claims import at_least, at_most
+from curse_of_memory.harness.claims import at_least, at_most, holds
 from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import colors, new_figure, save
 from curse_of_memory.harness.settings import Settings, setting
 from curse_of_memory.harness.table import column, select
-from curse_of_memory.parametrizations import get_parametrization
+from curse_of_memory.parametrizations import get_parametrization, opt_angle_scale
 from curse_of_memory.theory import (
     LANDSCAPE_PARAMETRIZATIONS,
     coordinate_curvature,
     coordinate_loss,
     optimum_curvatures,
 )
+
+SOURCE = "Zucchet & Orvieto 2024, Fig. 6 (spec Sec. 3.4, Fig 6)"
 
 # The angle of the complex targets of the angle columns, and the paper's intended grid
 # shift (Sec. 7, issue 12: the original's condition never fired).
@@ -132,6 +134,28 @@ def run_unit(c, progress):
     return rows
 
 
+def opt_basins_claim(rows):
+    """Under `opt` the angle loss is periodic in est with period 2 / s(nu): the grid holds
+    width * s(nu) / 2 periods, hence about that many basins (local minima), many at small
+    |lambda*| (paper, Fig. 6: "the angle wraps with period 2/s(nu) in est, which gives many
+    basins for small |lambda*|")."""
+    curves = sorted(select(rows, parametrization="opt", coordinate="angle"), key=lambda r: r["lambda_star"])
+    counted, predicted = [], []
+    for r in curves:
+        loss, est = np.asarray(r["loss"]), np.asarray(r["x"])
+        counted.append(int(np.sum((loss[1:-1] < loss[:-2]) & (loss[1:-1] < loss[2:]))))
+        predicted.append(max(1.0, (est[-1] - est[0]) * float(opt_angle_scale(r["lambda_star"])) / 2))
+    ok = bool(curves) and all(abs(c - p) <= 1 for c, p in zip(counted, predicted, strict=True)) and counted[0] >= 3
+    return holds(
+        "opt: the angle loss wraps with period 2/s(nu) in est: basins per lambda* (smallest lambda* first)",
+        ok,
+        source="Fig. 6, opt row; spec Fig 6, Claims: many basins for small |lambda*|",
+        expected="local minima = periods in the grid (at least 1) +- 1, >= 3 at the smallest lambda*: "
+        + ", ".join(f"{p:.1f}" for p in predicted),
+        measured=", ".join(str(c) for c in counted),
+    )
+
+
 def _at_optimum(rows, name, coordinate):
     curves = sorted(select(rows, parametrization=name, coordinate=coordinate), key=lambda r: r["lambda_star"])
     return column(curves, "lambda_star"), column(curves, "optimum_curvature")
@@ -148,14 +172,22 @@ def claims(rows, s):
                     f"polar: {coordinate} curvature at the optimum, largest / smallest lambda*",
                     float(curv[-1] / curv[0]),
                     100,
+                    source=SOURCE,
                 )
             )
     if "exp" in names:
         _, curv = _at_optimum(rows, "exp", "magnitude")
-        out.append(at_most("exp: magnitude curvature at the optimum, max over lambda*", float(curv.max()), 0.25))
+        out.append(
+            at_most("exp: magnitude curvature at the optimum, max over lambda*", float(curv.max()), 0.25, source=SOURCE)
+        )
         _, curv = _at_optimum(rows, "exp", "angle")
         out.append(
-            at_least("exp: angle curvature at the optimum, largest / smallest lambda*", float(curv[-1] / curv[0]), 100)
+            at_least(
+                "exp: angle curvature at the optimum, largest / smallest lambda*",
+                float(curv[-1] / curv[0]),
+                100,
+                source=SOURCE,
+            )
         )
     if "opt" in names:
         _, curv = _at_optimum(rows, "opt", "magnitude")
@@ -164,6 +196,7 @@ def claims(rows, s):
                 "opt: deviation of the magnitude curvature from 1 at a real optimum, max over lambda*",
                 float(np.max(np.abs(curv - 1))),
                 1e-6,
+                source=SOURCE,
             )
         )
         _, curv = _at_optimum(rows, "opt", "angle")
@@ -172,11 +205,18 @@ def claims(rows, s):
                 "opt: relative deviation of the angle curvature from pi^2 on the est axis, max over lambda*",
                 float(np.max(np.abs(curv / np.pi**2 - 1))),
                 1e-6,
+                source=SOURCE,
             )
         )
+        out.append(opt_basins_claim(rows))
     errors = [abs(r["optimum_curvature"] / r["theory_curvature"] - 1) for r in rows]
     out.append(
-        at_most("autodiff curvature at the optimum vs the table of Sec. 3.3, max relative error", max(errors), 1e-6)
+        at_most(
+            "autodiff curvature at the optimum vs the table of Sec. 3.3, max relative error",
+            max(errors),
+            1e-6,
+            source=SOURCE,
+        )
     )
     return out
 

@@ -16,12 +16,14 @@ from itertools import pairwise
 import jax
 import numpy as np
 
-from curse_of_memory.harness.claims import at_least
-from curse_of_memory.harness.experiment import Claim, Experiment
+from curse_of_memory.harness.claims import at_least, holds
+from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import Settings, setting
 from curse_of_memory.harness.table import select
 from curse_of_memory.theory import sensitivity_two_point, sensitivity_two_point_as_published
+
+SOURCE = "Zucchet & Orvieto 2024, Fig. 8 and App. (spec Sec. 3.2, Fig 8)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,31 +88,39 @@ def claims(rows, s):
     step = 2 * np.pi / (s.theta_points - 1)
     conj_angle = -s.lambda0_angle
     for rho, want, where in ((0.0, conj_angle, "conj(lambda0)"), (1.0, 0.0, "lambda = 1")):
-        if rho in by_rho:
-            r = by_rho[rho]
-            ok = abs(r["peak_theta"] - want) <= step and r["peak_nu"] == max(r["nu"])
+        if rho in s.rhos:
+            r = by_rho.get(rho)
+            ok = r is not None and abs(r["peak_theta"] - want) <= step and r["peak_nu"] == max(r["nu"])
             out.append(
-                Claim(
+                holds(
                     f"rho = {rho:g}: the peak of |S| sits at the rim next to {where}",
-                    f"angle {want:.3f} within one grid step ({step:.3f}), at the rim",
-                    f"angle {r['peak_theta']:.3f}, nu {r['peak_nu']:.3f}",
                     bool(ok),
+                    source=SOURCE,
+                    expected=f"angle {want:.3f} within one grid step ({step:.3f}), at the rim",
+                    measured=f"angle {r['peak_theta']:.3f}, nu {r['peak_nu']:.3f}" if r else "not measured",
                 )
             )
-    ratios = [by_rho[rho]["near_one"] / by_rho[rho]["at_conjugate"] for rho in by_rho]
-    increasing = all(b > a for a, b in pairwise(ratios))
+    ratios = [
+        by_rho[rho]["near_one"] / by_rho[rho]["at_conjugate"] if rho in by_rho else float("nan")
+        for rho in sorted(s.rhos)
+    ]
+    increasing = len(ratios) >= 2 and all(b > a for a, b in pairwise(ratios))
     out.append(
-        Claim(
+        holds(
             "as rho -> 1 the mass moves towards lambda = 1: |S| near 1 / |S| near conj(lambda0) increases with rho",
-            "strictly increasing in rho",
-            ", ".join(f"{r:.3g}" for r in ratios),
             bool(increasing),
+            source=SOURCE,
+            expected="strictly increasing in rho",
+            measured=", ".join(f"{r:.3g}" for r in ratios),
         )
     )
-    if 0.0 in by_rho and 1.0 in by_rho:
+    if 0.0 in s.rhos and 1.0 in s.rhos:
         out.append(
             at_least(
-                "(|S| near 1 / near conj(lambda0)) at rho = 1 over the same at rho = 0", ratios[-1] / ratios[0], 100
+                "(|S| near 1 / near conj(lambda0)) at rho = 1 over the same at rho = 0",
+                ratios[-1] / ratios[0],
+                100,
+                source=SOURCE,
             )
         )
     return out

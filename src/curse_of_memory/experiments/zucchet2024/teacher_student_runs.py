@@ -18,12 +18,15 @@ from typing import Any
 import numpy as np
 
 from curse_of_memory.experiments.zucchet2024.students import student_init
-from curse_of_memory.harness.experiment import Claim, Rows
+from curse_of_memory.harness.claims import Claim, info
+from curse_of_memory.harness.experiment import Rows
 from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import column, select
 from curse_of_memory.tasks import teacher_student
 from curse_of_memory.tasks.teacher_student import MODES, TeacherStudent
 from curse_of_memory.training import EnsembleResult, train_ensemble
+
+SOURCE = "Zucchet & Orvieto 2024, Sec. 4.2 (spec)"
 
 STEPS_PER_EPOCH = 100
 
@@ -124,4 +127,4 @@ def diverged_claims(runs: Rows) -> list[Claim]:
     diverged = sum(r["diverged"] for r in runs)
     if not diverged:
         return []
-    return [Claim("diverged runs (reported, not dropped)", "any", f"{diverged} of {len(runs)}", True)]
+    return [info("diverged runs (reported, not dropped)", None, measured=f"{diverged} of {len(runs)}")]

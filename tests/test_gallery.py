@@ -1,0 +1,64 @@
+"""The results gallery: publishing a run replaces its entry whole, and the generated table
+counts checked and informational claims and explains failing ones."""
+
+import json
+
+import pytest
+
+from curse_of_memory.errors import ConfigError
+from curse_of_memory.experiments import get_experiment
+from curse_of_memory.harness.claims import at_least, info
+from curse_of_memory.runner.gallery import gallery_markdown, publish, update_gallery
+from curse_of_memory.runner.store import code_hash
+
+ID = "zucchet2024-fig8"
+
+
+def _fake_run(results, claims, **meta):
+    folder = results / ID
+    (folder / "runs").mkdir(parents=True)
+    (folder / "claims.json").write_text(json.dumps([c.to_json() for c in claims]))
+    code = {"hash": code_hash(get_experiment(ID).run_unit)}
+    meta = {"settings": {"profile": "full", "seed": 0}, "seconds": 90.0, "code": code, **meta}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    (folder / "summary.md").write_text("# summary\n")
+    (folder / "figure.png").write_bytes(b"\x89PNG")
+    return folder
+
+
+def test_publish_replaces_the_entry_whole_and_skips_the_store(tmp_path):
+    claims = [at_least("ratio grows", 10.0, 100.0, source="Fig. 8"), info("peak", 3.0)]
+    _fake_run(tmp_path / "results", claims)
+    gallery = tmp_path / "gallery"
+    (gallery / ID).mkdir(parents=True)
+    (gallery / ID / "stale.txt").write_text("from an older run")
+    entry = publish(tmp_path / "results", gallery, ID)
+    assert sorted(p.name for p in entry.iterdir()) == ["claims.json", "figure.png", "meta.json", "summary.md"]
+    assert [p.name for p in gallery.iterdir()] == [ID]  # no staging folder left behind
+
+    text = gallery_markdown(gallery, {ID: get_experiment(ID)}, {ID: {"ratio grows": "rho too small."}})
+    row = next(line for line in text.splitlines() if line.startswith(f"| [`{ID}`]"))
+    assert "| full (seed 0) | 0 | 1 | 1 | 1.5 min |" in row
+    assert "Checked claims: 0 pass, 1 fail; 1 informational." in text
+    assert "Measured 10; the paper: >= 100 (Fig. 8). Likely reason: rho too small." in text
+
+
+def test_missing_and_unreadable_entries(tmp_path):
+    with pytest.raises(ConfigError, match="no finished run"):
+        publish(tmp_path, tmp_path / "gallery", ID)
+    text = gallery_markdown(tmp_path, {ID: get_experiment(ID)}, {})
+    assert f"| `{ID}` |" in text and "not run yet" in text
+    folder = _fake_run(tmp_path, [], code={"hash": "0123"})
+    assert "full (seed 0) (stale)" in gallery_markdown(tmp_path, {ID: get_experiment(ID)}, {})
+    (folder / "claims.json").write_text('[{"claim": "old schema", "passed": true}]')
+    with pytest.raises(ConfigError, match="current claim schema"):
+        gallery_markdown(tmp_path, {ID: get_experiment(ID)}, {})
+
+
+def test_update_gallery_publishes_reports_missing_and_writes_the_table(tmp_path):
+    _fake_run(tmp_path / "results", [info("peak", 3.0)])
+    experiments = {ID: get_experiment(ID), "zucchet2024-fig7": get_experiment("zucchet2024-fig7")}
+    lines = update_gallery([tmp_path / "results"], tmp_path / "gallery", experiments)
+    assert lines == [f"published {ID} from {tmp_path / 'results'}", "missing zucchet2024-fig7: no run published yet"]
+    table = (tmp_path / "gallery" / "README.md").read_text()
+    assert "| `zucchet2024-fig7` |" in table and "Checked claims: 0 pass, 0 fail; 1 informational." in table
