@@ -127,9 +127,10 @@ def render(results: list[dict], title: str, skipped: list[str] = ()) -> str:
         f'<tr><td><a href="#{escape(r["meta"]["id"])}">{escape(r["meta"]["id"])}</a></td>'
         f"<td>{escape(r['meta']['paper'])}</td><td>{escape(r['meta']['figure'])}</td>"
         f"<td>{escape(profile_label(r['meta']))}</td>"
-        f"<td>{tally(r['claims'])[0]} / {tally(r['claims'])[1]}</td><td>{tally(r['claims'])[2]}</td>"
+        f"<td>{passed} / {checked}</td><td>{n_info}</td>"
         f"<td>{_seconds(r['meta'])}</td><td>{_versions(r['meta']['versions'])}</td></tr>"
         for r in results
+        for passed, checked, n_info in [tally(r["claims"])]
     )
     all_claims = [c for r in results for c in r["claims"]]
     now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")

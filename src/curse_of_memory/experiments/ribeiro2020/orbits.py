@@ -21,6 +21,7 @@ import jax
 import numpy as np
 
 from curse_of_memory.diagnostics import OrbitDiagram, orbit_spread
+from curse_of_memory.harness.claims import Claim, info
 from curse_of_memory.harness.plotting import new_figure
 from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import select
@@ -154,6 +155,16 @@ def orbit_figure(rows, s, input_label: str, ylabel: str):
     for extra in [*ax[2:, 2], *ax[len(models) :, :2].ravel()]:
         extra.axis("off")
     return fig, ax[0][2], ax[1][2], models
+
+
+def diverged_claims(rows) -> list[Claim]:
+    """An informational claim naming the diverged training runs, if any: they stay in the
+    results, not dropped."""
+    diverged = [r for r in select(rows, kind="run") if r["diverged"]]
+    if not diverged:
+        return []
+    names = ", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged)
+    return [info("diverged runs (kept in the results, not dropped)", None, measured=names)]
 
 
 def plot_losses(ax, rows, models, label):

@@ -25,13 +25,14 @@ from curse_of_memory.experiments.ribeiro2020.orbits import (
     COLORS,
     LABELS,
     OrbitTrainingSettings,
+    diverged_claims,
     member,
     orbit_figure,
     plot_losses,
     snapshot_rows,
     train_with_orbits,
 )
-from curse_of_memory.harness.claims import at_most, fmt, holds, info
+from curse_of_memory.harness.claims import at_most, fmt, holds
 from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import save
 from curse_of_memory.harness.settings import require, setting
@@ -213,17 +214,7 @@ def claims(rows, s):
                 measured=f"{fmt(lstm_loss)} vs {fmt(slstm_loss)}",
             )
         )
-    runs = select(rows, kind="run")
-    diverged = [r for r in runs if r["diverged"]]
-    if diverged:
-        out.append(
-            info(
-                "diverged runs (kept in the results, not dropped)",
-                None,
-                measured=", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged),
-            )
-        )
-    return out
+    return out + diverged_claims(rows)
 
 
 def figure(rows, s, path):

@@ -26,12 +26,13 @@ from curse_of_memory.experiments.ribeiro2020.orbits import (
     COLORS,
     LABELS,
     OrbitTrainingSettings,
+    diverged_claims,
     orbit_figure,
     plot_losses,
     snapshot_rows,
     train_with_orbits,
 )
-from curse_of_memory.harness.claims import at_least, fmt, holds, info
+from curse_of_memory.harness.claims import at_least, fmt, holds
 from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import save
 from curse_of_memory.harness.settings import require, setting
@@ -193,16 +194,7 @@ def claims(rows, s):
                 measured=", ".join(f"input {u}: {n}" for u, n in zip(DISTRACTORS, per_input, strict=False)),
             )
         )
-    diverged = [r for r in select(rows, kind="run") if r["diverged"]]
-    if diverged:
-        out.append(
-            info(
-                "diverged runs (kept in the results, not dropped)",
-                None,
-                measured=", ".join(f"{LABELS[r['model']]} seed {r['seed']}" for r in diverged),
-            )
-        )
-    return out
+    return out + diverged_claims(rows)
 
 
 def figure(rows, s, path):

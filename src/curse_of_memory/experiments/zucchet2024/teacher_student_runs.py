@@ -122,8 +122,8 @@ def best(rows: Rows, student: str, nu0: float) -> tuple[float, float, float, int
 
 
 def diverged_claims(runs: Rows) -> list[Claim]:
-    """A reported (always passing) claim with the number of diverged runs, if any: they stay
-    in the table and make their learning rate ineligible."""
+    """An informational claim with the number of diverged runs, if any: they stay in the
+    table and make their learning rate ineligible."""
     diverged = sum(r["diverged"] for r in runs)
     if not diverged:
         return []
