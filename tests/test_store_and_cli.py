@@ -19,7 +19,15 @@ from curse_of_memory.experiments import registry
 from curse_of_memory.harness.claims import close
 from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.settings import Settings, setting
-from curse_of_memory.runner.store import RunStore, atomic_write, code_hash, read_rows, unit_key, write_rows
+from curse_of_memory.runner.store import (
+    RunStore,
+    atomic_write,
+    code_hash,
+    read_rows,
+    source_closure,
+    unit_key,
+    write_rows,
+)
 from curse_of_memory.runner.sweep import RunFailed, reproduce, run_units
 
 CLI = [sys.executable, "-m", "curse_of_memory"]
@@ -445,3 +453,25 @@ def test_bench_json_format():
     assert (result["model"], result["batch"], result["T"], result["hidden"]) == ("lru", 128, 300, 64)
     assert result["ms_per_step"] > 0
     assert "noisy" in out.stderr and "ms/step" in out.stderr, "a warning and a progress line per result, on stderr"
+
+
+def test_code_hash_follows_imports_not_the_whole_package(tmp_path, monkeypatch):
+    package = tmp_path / "hashpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "unit.py").write_text("from .helper import twice\n\ndef run(x):\n    return twice(x)\n")
+    (package / "helper.py").write_text("def twice(x):\n    return 2 * x\n")
+    (package / "other.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        run = importlib.import_module("hashpkg.unit").run
+        names = {p.name for p in source_closure("hashpkg.unit")}
+        assert {"unit.py", "helper.py", "__init__.py"} <= names and "other.py" not in names
+        first = code_hash(run)
+        (package / "other.py").write_text("VALUE = 2\n")
+        assert code_hash(run) == first
+        (package / "helper.py").write_text("def twice(x):\n    return x + x\n")
+        assert code_hash(run) != first
+    finally:
+        for name in ("hashpkg.unit", "hashpkg.helper", "hashpkg"):
+            sys.modules.pop(name, None)

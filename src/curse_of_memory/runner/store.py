@@ -1,7 +1,7 @@
 """A store of finished units that loses nothing: one Parquet file per unit, written atomically.
 
 A unit's key is a hash of its full configuration and of the code that computes it (`code_hash`:
-every source file of this package and of the package that defines the experiment), so a sweep
+every source file that importing the experiment's module runs), so a sweep
 can skip what is already there, and results of other code are never mixed in. Every file is
 written to a temporary name in the same folder and renamed into place: a killed process leaves
 either the whole file or no file, never a partial one, and two workers finishing the same unit
@@ -12,8 +12,10 @@ is computed again.
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -79,23 +81,67 @@ def read_rows(path: Path) -> Rows:
     return pq.read_table(path).to_pylist()
 
 
-def _source_files(module_name: str) -> list[Path]:
-    """The .py files of the top-level package (or lone module) that `module_name` belongs to."""
-    top = sys.modules.get(module_name.partition(".")[0])
-    if top is None:
-        return []
-    if hasattr(top, "__path__"):
-        return sorted(p for root in top.__path__ for p in Path(root).rglob("*.py"))
-    return [Path(top.__file__)] if getattr(top, "__file__", None) else []
+def _module_file(name: str) -> Path | None:
+    """The source file of module `name`, or None when it has none (a builtin, a namespace)."""
+    module = sys.modules.get(name)
+    if module is None:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return None
+        origin = spec.origin if spec is not None else None
+    else:
+        origin = getattr(module, "__file__", None)
+    return Path(origin) if origin and origin.endswith(".py") else None
+
+
+def _imports(path: Path, name: str) -> set[str]:
+    """Modules that the source at `path` (module `name`) imports: `import a.b` and
+    `from a import b` both count `a`, `a.b` (b may be a submodule), relative ones resolved."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}".rstrip(".")
+            found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+    # importing a.b.c runs a/__init__.py and a/b/__init__.py first
+    return {".".join(parts[:i]) for parts in (m.split(".") for m in found) for i in range(1, len(parts) + 1)}
+
+
+def source_closure(module_name: str) -> list[Path]:
+    """The .py files that importing `module_name` runs from this package and from the module's
+    own top-level package: the module, its parent packages and, transitively, what they import."""
+    tops = {"curse_of_memory", module_name.partition(".")[0]}
+    todo = [module_name, *(module_name.rsplit(".", i)[0] for i in range(1, module_name.count(".") + 1))]
+    seen: dict[str, Path] = {}
+    while todo:
+        name = todo.pop()
+        if name in seen or name.partition(".")[0] not in tops or (path := _module_file(name)) is None:
+            continue
+        seen[name] = path
+        todo.extend(_imports(path, name) - seen.keys())
+    return sorted(set(seen.values()))
 
 
 def code_hash(run_unit: Callable | None = None) -> str:
-    """A hash of the code behind a unit: every .py file of `curse_of_memory` and, when
-    `run_unit` lives elsewhere (a user's package, a test), of its own top-level package."""
-    names = {"curse_of_memory"} | ({run_unit.__module__} if run_unit is not None else set())
+    """A hash of the code behind a unit: the source files that importing `run_unit`'s module
+    runs (`source_closure`), or every .py file of `curse_of_memory` when `run_unit` is None.
+    Editing one experiment, or a model it does not use, leaves the other experiments' stored
+    units and gallery entries valid."""
+    if run_unit is None:
+        paths = sorted(Path(curse_of_memory.__file__).parent.rglob("*.py"))
+    else:
+        paths = source_closure(run_unit.__module__)
+    root = Path(curse_of_memory.__file__).parent.parent
     digest = hashlib.sha256()
-    for path in sorted({p for name in names for p in _source_files(name)}):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in paths:
+        label = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+        digest.update(str(label).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
