@@ -1,5 +1,6 @@
 """Experiments end to end at toy scale, and their claim checks on rows that must fail."""
 
+import numpy as np
 import pytest
 
 from curse_of_memory.experiments import get_experiment
@@ -99,7 +100,9 @@ def test_fig3_students_come_from_the_registry():
     from curse_of_memory.experiments.zucchet2024.students import STUDENTS
 
     s = FIG3.settings("quick", overrides={"learning_rates": {"lru": [1e-2]}, "panel_b_students": ["rnn", "gamma"]})
-    grids = {u["student"]: u["learning_rates"] for u in FIG3.units(s)}
+    units = FIG3.units(s)
+    assert [u["seeds"] for u in units] == [[s.seed + i] for i in range(s.seeds)], "one unit per training seed"
+    grids = {r["student"]: r["learning_rates"] for r in units[0]["runs"]}
     # A student without a grid in learning_rates gets the paper's.
     assert grids == {
         "lru": [1e-2],
@@ -131,3 +134,26 @@ def test_fig3_end_to_end_at_toy_scale(tmp_path):
     assert any(c.claim.startswith("diverged runs") for c in outcome.claims)
     assert {c.claim[:4] for c in outcome.claims} >= {"(i) ", "(ii)", "(iii", "(iv)"}
     assert (tmp_path / "zucchet2024-fig3" / "figure.png").stat().st_size > 1000
+
+
+def test_a_grid_unit_trains_the_same_runs_as_one_ensemble_per_student():
+    """`train_grid` (every run of a seed from shared Gram tensors) against `train_student`
+    (one convolution per member): same rows, losses within float32 trajectory error."""
+    from curse_of_memory.experiments.zucchet2024.teacher_student_runs import train_grid, train_student
+
+    shared = {"seeds": [3], "steps": 300, "batch_size": 32, "T": 40, "d_hidden": 8, "teacher_seed": 42}
+    shared |= {"max_phase": 3.14, "mode": "sample"}
+    runs = [
+        {"student": "lru", "nu0": 0.9, "learning_rates": [3e-3, 1e-2]},
+        {"student": "rnn", "nu0": 0.99, "learning_rates": [1e-3]},
+    ]
+    grid = train_grid({**shared, "runs": runs}, lambda done: None)
+    alone = [row for run in runs for row in train_student({**shared, **run}, lambda done: None)]
+    key = lambda r: (r["student"], r["nu0"], r["seed"], r["lr"])  # noqa: E731
+    assert sorted(map(key, grid)) == sorted(map(key, alone))
+    by_key = {key(r): r for r in alone}
+    for row in grid:
+        other = by_key[key(row)]
+        assert row["teacher_magnitudes"] == other["teacher_magnitudes"]
+        np.testing.assert_allclose(row["epoch_loss"], other["epoch_loss"], rtol=1e-3)
+        np.testing.assert_allclose(row["validation_loss"], other["validation_loss"], rtol=1e-3)

@@ -28,6 +28,7 @@ from curse_of_memory.training.ensemble import (
     OPTIMIZERS,
     TRAIN_DATA_SEED_OFFSET,
     VALIDATION_SEED_OFFSET,
+    EnsembleResult,
     _check_positive,
     _chunk_size,
     _Protocol,
@@ -59,6 +60,8 @@ class MembersResult(NamedTuple):
     validation_loss: np.ndarray
     diverged: np.ndarray
     models: list
+
+    member_row = EnsembleResult.member_row  # (seed i, member j) -> losses and status, plain values
 
 
 def group_members(members: Sequence[Member], key: Array) -> list[list[int]]:

@@ -26,7 +26,7 @@ from curse_of_memory.experiments.zucchet2024.teacher_student_runs import (
     EnsembleSettings,
     best,
     diverged_claims,
-    train_student,
+    train_grid,
     unit_learning_rates,
 )
 from curse_of_memory.harness.claims import at_least, at_most, holds
@@ -109,19 +109,12 @@ def units(s):
     keep = ("theory_seed", "theory_n", "theory_nu0", "theory_rho", "top_k")
     theory = [{"kind": "theory", "theta0": t, **s.pick(*keep)} for t in s.theta0s]
     keep = ("nu0", "steps", "batch_size", "T", "d_hidden", "teacher_seed", "mode")
-    train = [
-        {
-            "kind": "train",
-            "student": m,
-            "max_phase": p,
-            "seeds": s.seed_list(),
-            "learning_rates": unit_learning_rates(s.learning_rates[m]),
-            **s.pick(*keep),
-        }
+    runs = [
+        {"student": m, "max_phase": p, "learning_rates": unit_learning_rates(s.learning_rates[m])}
         for p in s.max_phases
         for m in s.students
     ]
-    return theory + train
+    return theory + [{"kind": "train", "seeds": [seed], "runs": runs, **s.pick(*keep)} for seed in s.seed_list()]
 
 
 def theory_draw(seed: int, n: int, nu0: float, theta0: float):
@@ -139,7 +132,7 @@ def theory_draw(seed: int, n: int, nu0: float, theta0: float):
 
 def run_unit(c, progress):
     if c["kind"] == "train":
-        return [{**r, "max_phase": c["max_phase"]} for r in train_student(c, progress)]
+        return train_grid(c, progress)
     with jax.enable_x64(True):
         lam, b, cc = theory_draw(c["theory_seed"], c["theory_n"], c["theory_nu0"], c["theta0"])
         H = np.asarray(diagonal_rnn_hessian(lam, b, cc, c["theory_rho"]))

@@ -6,10 +6,11 @@ learning rate's final training loss against nu0 for the LRU and the dense linear
 Panel B, at nu0 = 0.99: from the dense RNN towards the LRU one step at a time (block
 diagonal, more neurons, complex diagonal, gamma normalization, LRU; `students.STUDENTS`).
 
-Each unit is one ensemble (student x nu0, all seeds x learning rates) trained in one compiled
-program (`teacher_student_runs.train_student`). Aggregation follows the paper: per learning
-rate the mean over seeds of the final loss; the best learning rate is the smallest mean;
-diverged runs make their learning rate ineligible and are counted in the summary.
+Each unit is one training seed: every (student, nu0, learning rate) of the grid trained in one
+compiled program from the Gram tensor of each shared batch (`teacher_student_runs.train_grid`).
+Aggregation follows the paper: per learning rate the mean over seeds of the final loss; the
+best learning rate is the smallest mean; diverged runs make their learning rate ineligible and
+are counted in the summary.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from curse_of_memory.experiments.zucchet2024.teacher_student_runs import (
     EnsembleSettings,
     best,
     diverged_claims,
-    train_student,
+    train_grid,
     unit_learning_rates,
 )
 from curse_of_memory.harness.claims import at_least, at_most, holds, within_factor
@@ -94,21 +95,13 @@ PROFILES = {
 def units(s):
     pairs = [(m, nu0) for m in s.panel_a_students for nu0 in s.nu0s]
     pairs += [(m, s.panel_b_nu0) for m in s.panel_b_students if (m, s.panel_b_nu0) not in pairs]
+    runs = [{"student": m, "nu0": nu0, "learning_rates": unit_learning_rates(s.grid(m))} for m, nu0 in pairs]
     keep = ("steps", "batch_size", "T", "d_hidden", "teacher_seed", "max_phase", "mode")
-    return [
-        {
-            "student": m,
-            "nu0": nu0,
-            "seeds": s.seed_list(),
-            "learning_rates": unit_learning_rates(s.grid(m)),
-            **s.pick(*keep),
-        }
-        for m, nu0 in pairs
-    ]
+    return [{"seeds": [seed], "runs": runs, **s.pick(*keep)} for seed in s.seed_list()]
 
 
 def run_unit(c, progress):
-    return train_student(c, progress)
+    return train_grid(c, progress)
 
 
 def claims(rows, s):
