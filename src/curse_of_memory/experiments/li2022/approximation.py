@@ -7,7 +7,11 @@ Each unit fits one target kernel on t = 0..T-1 (dt = 1) by sums of m exponential
 (`diagnostics.approximation`): the proof's fixed grid w_i = i w_0 with least-squares
 coefficients (w_0 the best of a log grid), and optionally free rates by L-BFGS from there;
 errors are L1 kernel distances (the operator norm), in float64. Checks E1.1-E1.3 of the spec
-plus the width needed to reach each error tolerance.
+plus the width needed to reach each error tolerance. E1.1 and E1.2 test Thm 10's construction
+(the fixed grid); "polynomial memory barely improves" (E1.3) and the needed width are claims
+about the best width-m approximation, so they use the better of the two fits at every horizon
+(the fixed grid alone only bounds it from above), and the needed width is set beside Sec.
+4.3's m ~ omega eps^(-1/omega).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from itertools import pairwise
 import numpy as np
 
 from curse_of_memory.diagnostics.approximation import curse_of_memory_bound, fixed_grid_fit, free_rate_fit
-from curse_of_memory.harness.claims import at_least, at_most, holds
+from curse_of_memory.harness.claims import at_least, at_most, holds, info
 from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import colors, new_figure, save
 from curse_of_memory.harness.settings import Settings, require, setting
@@ -120,10 +124,20 @@ def log_slope(rows, field="fixed_error"):
     return float(np.polyfit(m, np.log10(np.maximum(column(rows, field), ERROR_FLOOR)), 1)[0])
 
 
+def best_error(row) -> float:
+    """The better of the fixed-grid and (where it ran) the free-rate fit's L1 error."""
+    return min(row["fixed_error"], row.get("free_error") or np.inf)
+
+
 def needed_width(rows, tolerance):
-    """Smallest width with error <= tolerance (inf if none)."""
-    ok = [r["width"] for r in rows if r["fixed_error"] <= tolerance]
+    """Smallest width whose best fit has error <= tolerance (inf if none)."""
+    ok = [r["width"] for r in rows if best_error(r) <= tolerance]
     return float(min(ok)) if ok else float("inf")
+
+
+def predicted_width(omega, tolerance):
+    """Sec. 4.3's width for an error eps: m ~ omega eps^(-1/omega) (up to a constant)."""
+    return omega * tolerance ** (-1 / omega)
 
 
 def claims(rows, s):
@@ -152,36 +166,37 @@ def claims(rows, s):
     )
     first = min(s.widths)
 
-    def decades(target):
-        r = select(rows, T=T_max, target=target)
-        e = np.maximum(column(r, "fixed_error"), ERROR_FLOOR)
-        return float(np.log10(e[column(r, "width") == first][0] / e[column(r, "width") == last][0]))
+    def decades(T, target):
+        r = select(rows, T=T, target=target)
+        e = {row["width"]: max(best_error(row), ERROR_FLOOR) for row in r}
+        return float(np.log10(e[first] / e[last])) if {first, last} <= e.keys() else float("nan")
 
-    out.append(
-        at_least(
-            f"E1.3 decades gained by 0.9^t from m={first} to m={last} (T={T_max})", decades("0.9^t"), 6.0, source=SOURCE
-        )
-    )
-    if 0.1 in s.omegas:
-        out.append(
-            at_most(
-                f"E1.3 decades gained by (1+t)^-1.1 from m={first} to m={last} (T={T_max})",
-                decades("pol0.1"),
-                1.0,
-                source=SOURCE,
-            )
-        )
+    fits = lambda T: "best of fixed grid and free rates" if T in s.free_fit_Ts else "fixed grid"  # noqa: E731
+    for T in s.Ts:
+        text = f"E1.3 decades gained from m={first} to m={last} at T={T} ({fits(T)})"
+        out.append(at_least(f"{text}: 0.9^t", decades(T, "0.9^t"), 6.0, source=SOURCE))
+        if 0.1 in s.omegas:
+            out.append(at_most(f"{text}: (1+t)^-1.1", decades(T, "pol0.1"), 1.0, source=SOURCE))
     for tol in s.tolerances:
         needed = [needed_width(select(rows, T=T_max, target=f"pol{w:g}"), tol) for w in omegas]
         # inf (the tolerance not reached within the widths tried) is not evidence of growth: it fails.
         ok = bool(np.all(np.isfinite(needed))) and all(b >= a for a, b in pairwise(needed)) and needed[-1] > needed[0]
         out.append(
             holds(
-                f"width needed for L1 error <= {tol} (T={T_max}) grows as omega decreases {omegas}",
+                f"width needed for L1 error <= {tol} (T={T_max}, {fits(T_max)}) grows as omega decreases {omegas}",
                 ok,
                 source=SOURCE,
                 expected="finite, non-decreasing, larger at the smallest omega",
                 measured=", ".join(f"{n:g}" for n in needed),
+            )
+        )
+        pairs = zip(omegas, needed, [predicted_width(w, tol) for w in omegas], strict=True)
+        out.append(
+            info(
+                f"width needed for L1 error <= {tol}: measured vs Sec. 4.3's omega eps^(-1/omega)",
+                None,
+                measured="; ".join(f"omega {w:g}: {n:g} vs {p:.3g}" for w, n, p in pairs),
+                source="Li, Han, E & Li 2022, Sec. 4.3: m = O(omega eps^(-1/omega)), an upper bound up to a constant",
             )
         )
     return out
@@ -210,8 +225,14 @@ def figure(rows, s, path):
     T_max = max(s.Ts)
     for tol in s.tolerances:
         needed = [needed_width(select(rows, T=T_max, target=f"pol{w:g}"), tol) for w in s.omegas]
-        b.plot(1 / np.asarray(s.omegas), needed, "o-", label=f"error <= {tol}")
-    b.set(xlabel="1 / omega", ylabel="width needed (missing: > max width)", title=f"curse of memory, T = {T_max}")
+        line = b.plot(1 / np.asarray(s.omegas), needed, "o-", label=f"error <= {tol}")[0]
+        predicted = np.array([predicted_width(w, tol) for w in s.omegas])
+        b.plot(1 / np.asarray(s.omegas), predicted * needed[0] / predicted[0], ":", color=line.get_color(), lw=0.8)
+    b.set(
+        xlabel="1 / omega",
+        ylabel="width needed (missing: > max width)",
+        title=f"curse of memory, T = {T_max} (dotted: omega eps^(-1/omega))",
+    )
     b.legend(fontsize=7)
     save(fig, path)
 
@@ -231,7 +252,7 @@ EXPERIMENT = Experiment(
     figure=figure,
     notes="Fixed grid w_i = i w_0 (Thm 10's construction) with w_0 from a log grid in [1e-3, 1] (61 values "
     "full, 31 quick), coefficients by SVD least squares in float64; the free-rate fit (L-BFGS on log w and c, "
-    "started from the best grid, kept only if better) is reported but not checked. Errors below 1e-12 are "
+    "started from the best grid, kept only if better) enters E1.3 and the needed width. Errors below 1e-12 are "
     "floored for slopes. The error tolerances of the needed-width claim (0.5, 0.2) are our choice; the bound "
     "curves C (T^-omega + (omega/m) T^(1-omega)) are scaled to the m=2 error (shape only).",
 )
