@@ -137,9 +137,12 @@ def test_fig3_end_to_end_at_toy_scale(tmp_path):
 
 
 def test_a_grid_unit_trains_the_same_runs_as_one_ensemble_per_student():
-    """`train_grid` (every run of a seed from shared Gram tensors) against `train_student`
-    (one convolution per member): same rows, losses within float32 trajectory error."""
-    from curse_of_memory.experiments.zucchet2024.teacher_student_runs import train_grid, train_student
+    """`train_grid` in sample mode (every run of a seed from shared Gram tensors) against one
+    `train_ensemble` per run (one convolution per member): same rows, losses within float32
+    trajectory error, the hook's metrics recorded per epoch."""
+    from curse_of_memory.experiments.zucchet2024.students import student_init
+    from curse_of_memory.experiments.zucchet2024.teacher_student_runs import teacher_task, train_grid
+    from curse_of_memory.training import train_ensemble
 
     shared = {"seeds": [3], "steps": 300, "batch_size": 32, "T": 40, "d_hidden": 8, "teacher_seed": 42}
     shared |= {"max_phase": 3.14, "mode": "sample"}
@@ -147,13 +150,30 @@ def test_a_grid_unit_trains_the_same_runs_as_one_ensemble_per_student():
         {"student": "lru", "nu0": 0.9, "learning_rates": [3e-3, 1e-2]},
         {"student": "rnn", "nu0": 0.99, "learning_rates": [1e-3]},
     ]
-    grid = train_grid({**shared, "runs": runs}, lambda done: None)
-    alone = [row for run in runs for row in train_student({**shared, **run}, lambda done: None)]
-    key = lambda r: (r["student"], r["nu0"], r["seed"], r["lr"])  # noqa: E731
-    assert sorted(map(key, grid)) == sorted(map(key, alone))
-    by_key = {key(r): r for r in alone}
-    for row in grid:
-        other = by_key[key(row)]
-        assert row["teacher_magnitudes"] == other["teacher_magnitudes"]
-        np.testing.assert_allclose(row["epoch_loss"], other["epoch_loss"], rtol=1e-3)
-        np.testing.assert_allclose(row["validation_loss"], other["validation_loss"], rtol=1e-3)
+    hook = lambda model, state, lr: {"lr_now": lr}  # noqa: E731
+    grid = train_grid({**shared, "runs": runs}, lambda done: None, epoch_metrics=hook)
+    assert len(grid) == 3 and all(len(r["lr_now"]) == 3 and r["lr_now"][0] < r["lr"] for r in grid)
+    for run in runs:
+        setup = {**shared, **run}
+        init = student_init(run["student"], nu0=run["nu0"], d_hidden=8, max_phase=3.14)
+        alone = train_ensemble(teacher_task(setup), init, seeds=[3], learning_rates=run["learning_rates"], steps=300)
+        for j, lr in enumerate(run["learning_rates"]):
+            row = next(r for r in grid if (r["student"], r["nu0"], r["lr"]) == (run["student"], run["nu0"], lr))
+            assert row["seed"] == 3 and len(row["teacher_magnitudes"]) == 10
+            np.testing.assert_allclose(row["epoch_loss"], alone.epoch_loss[0, j], rtol=1e-3)
+            np.testing.assert_allclose(row["validation_loss"], alone.validation_loss[0, j], rtol=1e-3)
+
+
+def test_a_grid_unit_on_the_population_loss_trains_each_run_alone():
+    from curse_of_memory.experiments.zucchet2024.teacher_student_runs import train_grid
+
+    unit = {"seeds": [0, 1], "steps": 100, "batch_size": 4, "T": 20, "d_hidden": 4, "teacher_seed": 42}
+    unit |= {
+        "max_phase": 3.14,
+        "mode": "population",
+        "runs": [{"student": "lru", "nu0": 0.9, "learning_rates": [1e-2]}],
+    }
+    done = []
+    rows = train_grid(unit, done.append, epoch_metrics=lambda model, state, lr: {"lr_now": lr})
+    assert [(r["seed"], r["student"], r["nu0"]) for r in rows] == [(0, "lru", 0.9), (1, "lru", 0.9)]
+    assert all(len(r["lr_now"]) == 1 and np.isfinite(r["final_loss"]) for r in rows) and done[-1] == 1.0

@@ -44,6 +44,7 @@ def test_approximation_end_to_end_and_claims_fail_without_a_curse(tmp_path):
     rows = read_rows(tmp_path / "li2022-approximation" / "results.parquet")
     assert len(rows) == 5 * 3 and all(r["free_error"] <= r["fixed_error"] for r in rows)
     assert _by_claim(outcome.claims, "E1.1")[0].passed
+
     # If polynomial memory were learned as fast as exponential memory, E1.1 and E1.3 fail.
     def fast(field):
         return [

@@ -3,7 +3,9 @@ tensors, against `train_ensemble` on the convolution (reference) path."""
 
 from functools import partial
 
+import equinox as eqx
 import numpy as np
+import optax
 import pytest
 
 from curse_of_memory.models import linear_rnn, lru
@@ -54,7 +56,7 @@ def test_a_small_grid_matches_training_each_member_alone():
         Member(task, partial(linear_rnn, d_in=1, d_out=1, d_hidden=4), 1e-2),
         Member(task, partial(lru, d_in=1, d_out=1, d_hidden=4, nu_min=0.9), 1e-3),
     ]
-    result = train_members(members, seeds=[3], steps=200, validation_batches=2)
+    result = train_members(members, seeds=[3], steps=200, validation_batches=2, epoch_metrics=_hook)
     assert [type(m).__name__ for m in result.models] == ["DiagonalRNN", "LinearRNN", "DiagonalRNN"]
     assert result.models[1].A.shape == (1, 1, 4, 4) and result.final_loss.shape == (1, 3)
     reference = TeacherStudent(task.teacher, task.teacher_kernel, 8, "sample", "convolution")
@@ -66,9 +68,18 @@ def test_a_small_grid_matches_training_each_member_alone():
             learning_rates=[members[i].learning_rate],
             steps=200,
             validation_batches=2,
+            epoch_metrics=_hook,
         )
         np.testing.assert_allclose(result.epoch_loss[:, i], alone.epoch_loss[:, 0], rtol=1e-4)
         np.testing.assert_allclose(result.validation_loss[:, i], alone.validation_loss[:, 0], rtol=1e-4)
+        for name in ("lr", "norm"):  # (S, M, E): after each of the 2 epochs
+            assert result.metrics[name].shape == (1, 3, 2)
+            np.testing.assert_allclose(result.metrics[name][:, i], alone.metrics[name][:, 0], rtol=1e-4)
+
+
+def _hook(model, adam_state, lr):
+    """The current learning rate and the parameters' norm: both differ between members."""
+    return {"lr": lr, "norm": optax.tree.norm(eqx.filter(model, eqx.is_inexact_array))}
 
 
 def test_members_must_share_their_inputs():

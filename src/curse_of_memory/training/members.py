@@ -34,7 +34,7 @@ from curse_of_memory.training.ensemble import (
     _Protocol,
     apply_update,
 )
-from curse_of_memory.training.schedule import SCHEDULES
+from curse_of_memory.training.schedule import SCHEDULES, learning_rate_at
 
 
 class Member(NamedTuple):
@@ -51,14 +51,16 @@ class MembersResult(NamedTuple):
 
     epoch_loss: (S, M, E) mean training loss of each epoch; final_loss: (S, M) that of the
     last epoch; validation_loss: (S, M) mean over `validation_batches` fresh batches;
-    diverged: (S, M) whether an epoch's loss was ever NaN or infinite; models: one model per
-    member, its arrays leading with (S,).
+    diverged: (S, M) whether an epoch's loss was ever NaN or infinite; metrics: what
+    `epoch_metrics` returns, (S, M, E, ...), after every epoch (empty without the hook);
+    models: one model per member, its arrays leading with (S,).
     """
 
     epoch_loss: np.ndarray
     final_loss: np.ndarray
     validation_loss: np.ndarray
     diverged: np.ndarray
+    metrics: dict[str, np.ndarray]
     models: list
 
     member_row = EnsembleResult.member_row  # (seed i, member j) -> losses and status, plain values
@@ -84,12 +86,15 @@ def train_members(
     schedule: str = "cosine",
     validation_batches: int = 100,
     optimizer: str = "adam",
+    epoch_metrics: Callable[[eqx.Module, Any, Array], dict[str, Array]] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> MembersResult:
     """Train every member for every seed (S x M runs) from shared Gram tensors.
 
     All tasks must draw the same inputs (equal batch_size, T and d_in, sample mode); the
-    students must be linear (have `kernel`). Arguments as `train_ensemble`.
+    students must be linear (have `kernel`). Arguments as `train_ensemble`; `epoch_metrics`
+    (model, optimizer state, current lr) -> dict of arrays runs after every epoch, and its
+    arrays must have the same shapes for every member (e.g. statistics of a parameter group).
     """
     if not members:
         raise ValueError("train_members needs at least one member")
@@ -112,7 +117,7 @@ def train_members(
             raise ValueError("every member's task must be in sample mode with the same batch_size, T and d_in")
 
     n_epochs = steps // steps_per_epoch
-    protocol = _Protocol(steps, steps_per_epoch, schedule, OPTIMIZERS[optimizer], None, None, 1)
+    protocol = _Protocol(steps, steps_per_epoch, schedule, OPTIMIZERS[optimizer], None, epoch_metrics, 1)
     seed_keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
     groups = group_members(members, seed_keys[0])
     params, statics, tasks, lrs, states = [], [], [], [], []
@@ -131,18 +136,21 @@ def train_members(
     val_keys = jnp.stack([jax.random.PRNGKey(int(s) + VALIDATION_SEED_OFFSET) for s in seeds])
 
     chunk = _chunk_size(n_epochs)
-    losses = []
+    losses, metrics = [], []
     for first in range(0, n_epochs, chunk):
-        params, states, loss = _run_epochs(
+        params, states, loss, metric = _run_epochs(
             params, states, statics, tasks, template, lrs, data_keys, jnp.asarray(first), chunk, protocol
         )
         losses.append(np.asarray(loss))
+        metrics.append(jax.tree.map(np.asarray, metric))
         if on_progress is not None:
             on_progress((first + chunk) * steps_per_epoch, steps)
 
     order = np.concatenate([np.asarray(g) for g in groups])
     inverse = np.argsort(order)
-    epoch_loss = np.moveaxis(np.concatenate(losses), 0, -1)[:, inverse]  # (S, M, E)
+    # (E, S, M, ...) in group order -> (S, M, E, ...) in the members' order
+    per_member = lambda *chunks: np.moveaxis(np.concatenate(chunks), 0, 2)[:, inverse]  # noqa: E731
+    epoch_loss = per_member(*losses)
     validation = np.asarray(_validation_loss(params, statics, tasks, template, val_keys, validation_batches))
     models = [None] * len(members)
     for g, group in enumerate(groups):
@@ -153,6 +161,7 @@ def train_members(
         final_loss=epoch_loss[..., -1],
         validation_loss=validation[:, inverse],
         diverged=~np.all(np.isfinite(epoch_loss), axis=-1),
+        metrics=jax.tree.map(per_member, *metrics),
         models=models,
     )
 
@@ -190,23 +199,41 @@ def _seed_epoch(params, states, statics, tasks, template, lrs, data_key, epoch, 
         return (tuple(new_params), tuple(new_states)), jnp.concatenate(losses)
 
     (params, states), losses = jax.lax.scan(step, (params, states), jnp.arange(protocol.steps_per_epoch))
-    return params, states, jnp.mean(losses, axis=0)
+    return params, states, jnp.mean(losses, axis=0), _hook_metrics(params, states, statics, lrs, epoch, protocol)
+
+
+def _hook_metrics(params, states, statics, lrs, epoch, protocol):
+    """`protocol.epoch_metrics` of every member at the end of `epoch`, concatenated over the
+    groups ((M,) leading, group order); {} without the hook."""
+    if protocol.epoch_metrics is None:
+        return {}
+    end = (epoch + 1) * protocol.steps_per_epoch
+
+    def record(p, s, lr, static):
+        lr_t = learning_rate_at(protocol.schedule, end, lr, protocol.steps)
+        return protocol.epoch_metrics(eqx.combine(p, static), s, lr_t)
+
+    per_group = [
+        jax.vmap(lambda p, s, lr, static=static: record(p, s, lr, static))(p, s, lr)
+        for p, s, lr, static in zip(params, states, lrs, statics, strict=True)
+    ]
+    return jax.tree.map(lambda *a: jnp.concatenate(a), *per_group)
 
 
 @eqx.filter_jit
 def _run_epochs(params, states, statics, tasks, template, lrs, data_keys, first_epoch, n_epochs, protocol):
-    """`n_epochs` epochs of every seed (axis 0) and member; losses (n_epochs, S, M) with the
-    members in group order."""
+    """`n_epochs` epochs of every seed (axis 0) and member; losses (n_epochs, S, M) and the
+    hook's metrics (n_epochs, S, M, ...), members in group order."""
 
     def epoch_body(carry, epoch):
         params, states = carry
-        params, states, loss = jax.vmap(_seed_epoch, in_axes=(0, 0, None, None, None, None, 0, None, None))(
+        params, states, loss, metrics = jax.vmap(_seed_epoch, in_axes=(0, 0, None, None, None, None, 0, None, None))(
             params, states, statics, tasks, template, lrs, data_keys, epoch, protocol
         )
-        return (params, states), loss
+        return (params, states), (loss, metrics)
 
-    (params, states), loss = jax.lax.scan(epoch_body, (params, states), first_epoch + jnp.arange(n_epochs))
-    return params, states, loss
+    (params, states), (loss, metrics) = jax.lax.scan(epoch_body, (params, states), first_epoch + jnp.arange(n_epochs))
+    return params, states, loss, metrics
 
 
 @eqx.filter_jit

@@ -4,7 +4,7 @@ A multi-head linear RNN with d_hidden = 64 and 1, 2, 4, ..., 32 heads (block siz
 2) learns the teacher of Sec. 4 at nu0 = 0.99 (cosine schedule, 10k steps, best learning rate
 per head count). More heads means fewer interacting coordinates per eigenvalue: the loss
 falls by orders of magnitude, and Adam's effective learning rate of A (Sec. 3.6), recorded
-every epoch through `train_ensemble`'s `epoch_metrics`, rises with the number of heads.
+every epoch through `train_grid`'s `epoch_metrics`, rises with the number of heads.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from curse_of_memory.experiments.zucchet2024.teacher_student_runs import (
     EnsembleSettings,
     best,
     diverged_claims,
-    teacher_task,
-    train,
+    train_grid,
     unit_learning_rates,
 )
 from curse_of_memory.harness.claims import at_least, holds
@@ -73,32 +72,28 @@ PROFILES = {
 
 
 def units(s):
-    keep = ("d_hidden", "nu0", "steps", "batch_size", "T", "teacher_seed", "max_phase", "mode")
-    return [
-        {
-            "heads": h,
-            "seeds": s.seed_list(),
-            "learning_rates": unit_learning_rates(s.learning_rates[str(h)]),
-            **s.pick(*keep),
-        }
-        for h in s.heads
+    runs = [
+        {"student": "rnn", "heads": h, "learning_rates": unit_learning_rates(s.learning_rates[str(h)])} for h in s.heads
     ]
+    keep = ("d_hidden", "nu0", "steps", "batch_size", "T", "teacher_seed", "max_phase", "mode")
+    return [{"seeds": [seed], "runs": runs, **s.pick(*keep)} for seed in s.seed_list()]
+
+
+def multi_head_rnn(setup):
+    """key -> the dense linear RNN of the run, split into setup["heads"] heads."""
+    return lambda key: linear_rnn(key, 1, 1, setup["d_hidden"], n_heads=setup["heads"], max_phase=setup["max_phase"])
+
+
+def a_learning_rates(model, adam_state, lr):
+    """Adam's effective learning rate of A after an epoch: the geometric mean over its
+    entries, and the fraction of non-positive ones (Sec. 3.6)."""
+    rates = adam_epoch_metrics(model, adam_state, lr)
+    return {"eff_lr_A": rates["eff_lr/A/geo_mean"], "eff_lr_A_nonpositive": rates["eff_lr/A/nonpositive_fraction"]}
 
 
 def run_unit(c, progress):
-    """One head count: all seeds x learning rates, with Adam's effective learning rate of A
-    (geometric mean over its entries, and the fraction of non-positive ones) every epoch."""
-
-    def init(key):
-        return linear_rnn(key, 1, 1, c["d_hidden"], n_heads=c["heads"], max_phase=c["max_phase"])
-
-    result = train(teacher_task(c), init, c, progress, epoch_metrics=adam_epoch_metrics)
-    rows = result.rows(c["seeds"], c["learning_rates"], student="rnn", heads=c["heads"], nu0=c["nu0"])
-    members = np.ndindex(len(c["seeds"]), len(c["learning_rates"]))  # the order of `rows`
-    for row, (i, j) in zip(rows, members, strict=True):
-        row["eff_lr_A"] = result.metrics["eff_lr/A/geo_mean"][i, j].tolist()
-        row["eff_lr_A_nonpositive"] = result.metrics["eff_lr/A/nonpositive_fraction"][i, j].tolist()
-    return rows
+    """One training seed: every head count x learning rate together (`train_grid`)."""
+    return train_grid(c, progress, student=multi_head_rnn, epoch_metrics=a_learning_rates)
 
 
 def mean_curve(rows, heads, nu0, field):

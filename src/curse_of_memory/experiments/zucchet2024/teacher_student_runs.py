@@ -3,10 +3,10 @@ Figs 3, 10 and 11 do, and the paper's aggregation of an ensemble's results.
 
 The protocol: a dense linear teacher with n = 10 states and eigenvalue magnitudes from nu0
 up (`tasks.teacher_student`, teacher seed 42 for every run), fresh Gaussian inputs every step,
-Adam with a cosine schedule, 100 steps per epoch. `train_student` trains one student on one
-task for its seeds x learning rates (`training.train_ensemble`); `train_grid` trains every
-(student, task, learning rate) of a seed in one compiled program from the Gram tensor of each
-shared batch (`training.train_members`, issue 15): the same runs, ~10x cheaper per member.
+Adam with a cosine schedule, 100 steps per epoch. `train_grid` trains every (student, task,
+learning rate) of a seed in one compiled program from the Gram tensor of each shared batch
+(`training.train_members`): the runs of one ensemble per student (`training.train_ensemble`),
+~10x cheaper per member.
 Aggregation (`best`): per learning rate the mean over seeds of the final loss; the best
 learning rate has the smallest mean; a learning rate with a diverged run is ineligible.
 """
@@ -26,7 +26,7 @@ from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import column, select
 from curse_of_memory.tasks import teacher_student
 from curse_of_memory.tasks.teacher_student import MODES, TeacherStudent
-from curse_of_memory.training import EnsembleResult, Member, train_ensemble, train_members
+from curse_of_memory.training import Member, train_ensemble, train_members
 
 SOURCE = "Zucchet & Orvieto 2024, Sec. 4.2 (spec)"
 
@@ -77,68 +77,60 @@ def teacher_task(c: dict[str, Any]) -> TeacherStudent:
     )
 
 
-def train(task, init, c: dict[str, Any], progress: Callable[[float], None], **options) -> EnsembleResult:
-    """Train init(key) on `task` for the unit's seeds x learning_rates and steps (cosine
-    schedule); `options` go to `train_ensemble` (e.g. epoch_metrics)."""
-    return train_ensemble(
-        task,
-        init,
-        seeds=c["seeds"],
-        learning_rates=c["learning_rates"],
-        steps=c["steps"],
-        on_progress=lambda done, total: progress(done / total),
-        **options,
-    )
-
-
 def teacher_fields(task: TeacherStudent) -> dict[str, Any]:
     """The teacher's zero-predictor loss and sorted |eigenvalues|, recorded in every row."""
     magnitudes = np.sort(np.abs(np.linalg.eigvals(np.asarray(task.teacher.A[0]))))
     return {"teacher_zero_loss": float(task.zero_predictor_loss()), "teacher_magnitudes": magnitudes.tolist()}
 
 
-def train_student(c: dict[str, Any], progress: Callable[[float], None]) -> Rows:
-    """One unit: the registered student c["student"] on the teacher at c["nu0"]. One row per
-    (seed, lr) with the losses and `teacher_fields`."""
-    task = teacher_task(c)
-    init = student_init(c["student"], nu0=c["nu0"], d_hidden=c["d_hidden"], max_phase=c["max_phase"])
-    result = train(task, init, c, progress)
-    return result.rows(c["seeds"], c["learning_rates"], student=c["student"], nu0=c["nu0"], **teacher_fields(task))
+def registered_student(setup: dict[str, Any]) -> Callable:
+    """key -> the student setup["student"] of `students.STUDENTS` for this run's nu0, width and phase."""
+    return student_init(setup["student"], nu0=setup["nu0"], d_hidden=setup["d_hidden"], max_phase=setup["max_phase"])
 
 
-def train_grid(c: dict[str, Any], progress: Callable[[float], None]) -> Rows:
-    """One unit of a grid: every run of c["runs"] (dicts with "student", "learning_rates" and
-    what sets its task, e.g. "nu0" or "max_phase", over the unit's shared settings) for the
-    seeds c["seeds"]. Rows as `train_student`'s, with each run's fields.
+def train_grid(
+    c: dict[str, Any],
+    progress: Callable[[float], None],
+    *,
+    student: Callable[[dict[str, Any]], Callable] = registered_student,
+    epoch_metrics: Callable | None = None,
+) -> Rows:
+    """One unit of a grid: every run of c["runs"] for the seeds c["seeds"]. A run is a dict
+    with "learning_rates" and what sets its student and task (e.g. "student", "nu0",
+    "max_phase", "heads") over the unit's shared settings; `student(setup)` gives its init(key).
 
+    One row per (seed, run, lr): the run's fields, nu0, the losses and status, the teacher
+    (`teacher_fields`) and, per epoch, whatever `epoch_metrics` (model, Adam state, lr) returns.
     In sample mode all runs of a seed see the same batches (data key seed + 1), so they train
     together from one Gram tensor per step (`train_members`); the population loss has no
-    batch to share, so each run trains on its own (`train_student`).
+    batch to share, so each run trains on its own (`train_ensemble`).
     """
-    setups = [{**c, **run} for run in c["runs"]]
-    fields = [{"nu0": c.get("nu0"), **{k: v for k, v in run.items() if k != "learning_rates"}} for run in c["runs"]]
-    if c["mode"] != "sample":
-        n = len(setups)
-        return [
-            {**f, **row}
-            for k, (f, setup) in enumerate(zip(fields, setups, strict=True))
-            for row in train_student(setup, lambda done, k=k: progress((k + done) / n))
-        ]
-    tasks, members, owners = {}, [], []
-    for f, setup in zip(fields, setups, strict=True):
+    tasks, plan = {}, []
+    for run in c["runs"]:
+        setup = {**c, **run}
         task = tasks.setdefault((setup["nu0"], setup["max_phase"]), teacher_task(setup))
-        init = student_init(setup["student"], nu0=setup["nu0"], d_hidden=c["d_hidden"], max_phase=setup["max_phase"])
-        teacher = teacher_fields(task)
-        members += [Member(task, init, lr) for lr in setup["learning_rates"]]
-        owners += [({**f, "lr": lr}, teacher) for lr in setup["learning_rates"]]
-    result = train_members(
-        members, seeds=c["seeds"], steps=c["steps"], on_progress=lambda done, total: progress(done / total)
-    )
-    return [
-        {**f, "seed": seed, **result.member_row(i, j), **teacher}
-        for i, seed in enumerate(c["seeds"])
-        for j, (f, teacher) in enumerate(owners)
-    ]
+        fields = {"nu0": setup["nu0"], **{k: v for k, v in run.items() if k != "learning_rates"}}
+        plan.append(({**fields, **teacher_fields(task)}, task, student(setup), run["learning_rates"]))
+    options = {"seeds": c["seeds"], "steps": c["steps"], "epoch_metrics": epoch_metrics}
+
+    def rows(result, owners, hooked):
+        return [
+            {**fields, "seed": seed, "lr": lr, **result.member_row(i, j)}
+            | {name: result.metrics[name][i, j].tolist() for name in hooked}
+            for i, seed in enumerate(c["seeds"])
+            for j, (fields, lr) in enumerate(owners)
+        ]
+
+    if c["mode"] == "sample":
+        members = [Member(task, init, lr) for _, task, init, lrs in plan for lr in lrs]
+        result = train_members(members, **options, on_progress=lambda done, total: progress(done / total))
+        return rows(result, [(fields, lr) for fields, _, _, lrs in plan for lr in lrs], result.metrics)
+    out = []
+    for k, (fields, task, init, lrs) in enumerate(plan):
+        report = lambda done, total, k=k: progress((k + done / total) / len(plan))  # noqa: E731
+        result = train_ensemble(task, init, learning_rates=lrs, **options, on_progress=report)
+        out += rows(result, [(fields, lr) for lr in lrs], set(result.metrics) - {"grad_norm", "param_norm"})
+    return out
 
 
 def best(rows: Rows, student: str, nu0: float) -> tuple[float, float, float, int]:
