@@ -9,7 +9,7 @@ from curse_of_memory.errors import ConfigError
 from curse_of_memory.experiments import get_experiment
 from curse_of_memory.harness.claims import at_least, info
 from curse_of_memory.runner.gallery import gallery_markdown, publish, update_gallery
-from curse_of_memory.runner.store import code_hash
+from curse_of_memory.runner.store import RunStore, code_hash, unit_key
 
 ID = "zucchet2024-fig8"
 
@@ -59,6 +59,23 @@ def test_update_gallery_publishes_reports_missing_and_writes_the_table(tmp_path)
     _fake_run(tmp_path / "results", [info("peak", 3.0)])
     experiments = {ID: get_experiment(ID), "zucchet2024-fig7": get_experiment("zucchet2024-fig7")}
     lines = update_gallery([tmp_path / "results"], tmp_path / "gallery", experiments)
-    assert lines == [f"published {ID} from {tmp_path / 'results'}", "missing zucchet2024-fig7: no run published yet"]
+    assert lines == [
+        f"published {ID} from {tmp_path / 'results'}",
+        "missing zucchet2024-fig7: no finished run published yet",
+    ]
     table = (tmp_path / "gallery" / "README.md").read_text()
     assert "| `zucchet2024-fig7` |" in table and "Checked claims: 0 pass, 0 fail; 1 informational." in table
+
+
+def test_an_unfinished_full_profile_is_listed_with_its_stored_units(tmp_path):
+    experiment = get_experiment(ID)
+    units = experiment.units(experiment.settings("full"))
+    store = RunStore(tmp_path / "results" / "runs" / ID)
+    store.write(unit_key(units[0], code_hash(experiment.run_unit)), [{"value": 1.0}], 1.0)
+    store.write(unit_key(units[1], "other code"), [{"value": 1.0}], 1.0)  # not today's: not counted
+    lines = update_gallery([tmp_path / "results"], tmp_path / "gallery", {ID: experiment})
+    assert lines == [f"missing {ID}: no finished run published yet"]
+    progress = json.loads((tmp_path / "gallery" / ID / "progress.json").read_text())
+    assert (progress["done"], progress["total"]) == (1, len(units)) and len(units) > 1
+    table = (tmp_path / "gallery" / "README.md").read_text()
+    assert f"| full: 1 of {len(units)} units computed, still running |" in table

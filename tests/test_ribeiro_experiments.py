@@ -138,9 +138,9 @@ def test_sine_end_to_end_keeps_a_diverged_run(tmp_path):
     )
 
 
-def sine_rows(period_error, slstm_spread, lstm_loss=0.01):
+def sine_rows(period_error, slstm_spread, lstm_loss=0.01, slstm_loss=0.45):
     rows = []
-    for m, loss, spread in (("lstm", lstm_loss, 1.0), ("slstm", 0.45, slstm_spread)):
+    for m, loss, spread in (("lstm", lstm_loss, 1.0), ("slstm", slstm_loss, slstm_spread)):
         rows.append({"kind": "run", "model": m, "seed": 2, "final_loss": loss, "diverged": False, "max_spread": spread})
     for omega in np.linspace(np.pi / 16, np.pi / 8, 10):
         rows.append(
@@ -161,8 +161,8 @@ def sine_rows(period_error, slstm_spread, lstm_loss=0.01):
 def test_sine_claims_follow_the_rows():
     s = SINE.settings("quick")
     assert all(c.passed for c in SINE.claims(sine_rows(0.03, 1e-6), s))
-    failed = [c.claim[:12] for c in SINE.claims(sine_rows(0.2, 0.5, lstm_loss=0.5), s) if not c.passed]
-    assert failed == ["trained LSTM", "sLSTM: orbit", "final traini"]
+    failed = [c.claim[:16] for c in SINE.claims(sine_rows(0.2, 0.5, lstm_loss=0.1, slstm_loss=0.01), s) if not c.passed]
+    assert failed == ["trained LSTM: st", "sLSTM: orbit a s", "trained LSTM: fi", "trained sLSTM: f"]
 
 
 def symbol_rows(lstm_acc, slstm_acc, lstm_attractors):

@@ -8,7 +8,8 @@ one row per registered experiment (paper and figure, the profile that ran, check
 passing and failing, informational claims, wall time, the figure), then one paragraph per
 failing claim: what was measured against what the paper shows, and the likely reason, read
 from docs/results/reasons.json ({"<id>": {"<claim text>": "<reason>"}}), written by the person
-who analysed the failure.
+who analysed the failure. A full profile that has not finished (the store resumes it in the next
+session) is listed with the share of its units computed so far (`progress.json`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from curse_of_memory.errors import ConfigError
 from curse_of_memory.harness.claims import Claim, tally
 from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.runner.store import code_hash
-from curse_of_memory.runner.sweep import profile_label
+from curse_of_memory.runner.sweep import profile_label, stored_units
 
 PUBLISHED = ("claims.json", "summary.md", "meta.json", "figure.png", "figure.svg")
 
@@ -57,6 +58,17 @@ def read_entry(folder: Path) -> tuple[dict, list[Claim]]:
     return meta, claims
 
 
+def record_progress(results_dirs: list[Path], folder: Path, experiment: Experiment) -> None:
+    """Write folder/progress.json with the most units of the full profile stored in any of
+    `results_dirs` for today's code (nothing when none is)."""
+    settings = experiment.settings("full")
+    done, total = max((stored_units(experiment, settings, d) for d in results_dirs), default=(0, 0))
+    if done:
+        folder.mkdir(parents=True, exist_ok=True)
+        progress = {"profile": "full", "done": done, "total": total, "code": {"hash": code_hash(experiment.run_unit)}}
+        (folder / "progress.json").write_text(json.dumps(progress, indent=2) + "\n")
+
+
 def is_stale(meta: dict, experiment: Experiment) -> bool:
     """Whether the entry was computed by other code than today's (its recorded code hash differs)."""
     return (meta.get("code") or {}).get("hash") != code_hash(experiment.run_unit)
@@ -75,7 +87,11 @@ def gallery_markdown(gallery_dir: Path, experiments: Mapping[str, Experiment], r
         folder = gallery_dir / experiment_id
         label = f"{experiment.paper}, {experiment.figure_label}"
         if not (folder / "meta.json").is_file():
-            rows.append(f"| `{experiment_id}` | {label} | not run yet | | | | |")
+            status = "not run yet"
+            if (folder / "progress.json").is_file():
+                progress = json.loads((folder / "progress.json").read_text())
+                status = f"full: {progress['done']} of {progress['total']} units computed, still running"
+            rows.append(f"| `{experiment_id}` | {label} | {status} | | | | |")
             continue
         meta, claims = read_entry(folder)
         passed, checked, n_info = tally(claims)
@@ -125,7 +141,8 @@ def update_gallery(results_dirs: list[Path], gallery_dir: Path, experiments: Map
     for experiment_id, experiment in experiments.items():
         folder = Path(gallery_dir) / experiment_id
         if not (folder / "meta.json").is_file():
-            lines.append(f"missing {experiment_id}: no run published yet")
+            record_progress(results_dirs, folder, experiment)
+            lines.append(f"missing {experiment_id}: no finished run published yet")
         elif is_stale(read_entry(folder)[0], experiment):
             lines.append(f"stale {experiment_id}: computed by other code than today's; rerun it and publish again")
     reasons_file = Path(gallery_dir) / "reasons.json"

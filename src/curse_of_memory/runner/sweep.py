@@ -156,6 +156,15 @@ def run_units(
     )
 
 
+def stored_units(experiment: Experiment, settings: Settings, out_root: Path) -> tuple[int, int]:
+    """(units of `settings` already stored under out_root/runs/<id>/ for today's code, all units):
+    how far a long run that has not finished yet has come."""
+    code = code_hash(experiment.run_unit)
+    keys = {unit_key(config, code) for config in experiment.units(settings)}
+    store = RunStore(Path(out_root) / "runs" / experiment.id)
+    return sum(store.path(key).is_file() for key in keys), len(keys)
+
+
 def profile_label(meta: dict[str, Any]) -> str:
     """ "quick (seed 0)", or "quick (seed 0), reduced by --set steps=100" when overrides
     changed the profile's settings."""

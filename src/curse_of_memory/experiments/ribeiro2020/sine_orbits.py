@@ -32,7 +32,7 @@ from curse_of_memory.experiments.ribeiro2020.orbits import (
     snapshot_rows,
     train_with_orbits,
 )
-from curse_of_memory.harness.claims import at_most, fmt, holds
+from curse_of_memory.harness.claims import at_most, fmt, holds, within
 from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.plotting import save
 from curse_of_memory.harness.settings import require, setting
@@ -202,16 +202,26 @@ def claims(rows, s):
                 source=SOURCE,
             )
         )
-    if {"lstm", "slstm"} <= set(s.models):
-        loss = {m: column(select(rows, kind="run", model=m), "final_loss") for m in ("lstm", "slstm")}
-        lstm_loss, slstm_loss = (float(np.mean(loss[m])) for m in ("lstm", "slstm"))
+    # The zero predictor's loss is ~0.5 (the mean of sin^2); spec Sec. 8, check 10 and Sec. 7 (b).
+    loss = {m: column(select(rows, kind="run", model=m), "final_loss") for m in ("lstm", "slstm") if m in s.models}
+    mean = {m: float(np.mean(v)) if v.size else float("nan") for m, v in loss.items()}
+    if "lstm" in mean:
         out.append(
-            holds(
-                "final training loss: LSTM below sLSTM",
-                bool(lstm_loss < slstm_loss),
-                source=SOURCE,
-                expected="LSTM < sLSTM",
-                measured=f"{fmt(lstm_loss)} vs {fmt(slstm_loss)}",
+            at_most(
+                "trained LSTM: final training loss clearly below the zero predictor's 0.5",
+                mean["lstm"],
+                0.05,
+                source="spec Sec. 8, check 10: 'its loss falls clearly below ~0.5' (read as 10x below)",
+            )
+        )
+    if "slstm" in mean:
+        out.append(
+            within(
+                "trained sLSTM: final training loss near the zero predictor's 0.5",
+                mean["slstm"],
+                0.25,
+                1.0,
+                source="spec Sec. 7 (b): 'its loss is expected to stay near the trivial level' (within 2x of 0.5)",
             )
         )
     return out + diverged_claims(rows)
