@@ -79,3 +79,23 @@ def test_an_unfinished_full_profile_is_listed_with_its_stored_units(tmp_path):
     assert (progress["done"], progress["total"]) == (1, len(units)) and len(units) > 1
     table = (tmp_path / "gallery" / "README.md").read_text()
     assert f"| full: 1 of {len(units)} units computed, still running |" in table
+
+
+def test_every_registered_experiment_has_a_gallery_entry():
+    """docs/results/ is consistent with the code: a folder per registered id, holding a finished
+    run whose claims parse with today's schema and whose code hash is recorded, or the progress
+    of a full profile still running."""
+    from pathlib import Path
+
+    from curse_of_memory.experiments import registry
+    from curse_of_memory.runner.gallery import read_entry
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "results"
+    for experiment_id in registry():
+        folder = docs / experiment_id
+        if (folder / "meta.json").is_file():
+            meta, claims = read_entry(folder)
+            assert meta["code"]["hash"] and meta["settings"]["profile"] == "full" and claims, experiment_id
+        else:
+            progress = json.loads((folder / "progress.json").read_text())
+            assert progress["profile"] == "full" and 0 <= progress["done"] < progress["total"], experiment_id
