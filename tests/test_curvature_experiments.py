@@ -118,3 +118,18 @@ def test_bad_settings_are_explained():
         FIG[10].settings("quick", overrides={"learning_rates": {"lru": [0.1]}})
     with pytest.raises(ConfigError, match="steps must be larger than tail_steps"):
         FIG[7].settings("quick", overrides={"steps": 1000, "tail_steps": 1000})
+
+
+def test_the_hessian_panel_uses_the_papers_teacher_by_default():
+    """Key 0 under JAX's old PRNG, as the original notebook drew it; --set hessian_teacher=redrawn
+    draws under today's PRNG."""
+    from curse_of_memory.experiments.zucchet2024.curvature_at_optimum import hand_built_teacher, hessian_units
+
+    assert {u["hessian_teacher"] for u in hessian_units(FIG[4].settings("full"), ["dense"])} == {"paper"}
+    teacher, draws = hand_built_teacher(0, paper=True)
+    assert draws == 1
+    eig = np.linalg.eigvals(np.asarray(teacher.A[0]))
+    np.testing.assert_allclose(np.sort(np.abs(eig)), [0.99093949, 0.99093949, 0.99201884, 0.99201884], rtol=1e-7)
+    np.testing.assert_allclose(np.sort(np.angle(eig)), [-3.11897147, -1.61935469, 1.61935469, 3.11897147], rtol=1e-7)
+    redrawn, _ = hand_built_teacher(0, paper=False)
+    assert not np.allclose(np.asarray(redrawn.A), np.asarray(teacher.A))

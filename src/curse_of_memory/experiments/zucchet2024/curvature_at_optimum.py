@@ -42,12 +42,21 @@ from curse_of_memory.training import train_ensemble
 SOURCE = "Zucchet & Orvieto 2024, Figs 4 and 9 (spec Sec. 3.5-3.6)"
 
 
+HESSIAN_TEACHERS = ("paper", "redrawn")
+
+
 @dataclass(frozen=True, kw_only=True)
 class CurvatureSettings(TrainingSettings):
     """The Hessians' teacher, batch and spectrum cut-offs, and the training of the
     effective-learning-rate runs (one per model); the defaults are the paper's."""
 
-    teacher_seed_hessian: int = setting(0, "seed of the hand-built n = 4 teacher of the Hessian panel")
+    hessian_teacher: str = setting(
+        "paper",
+        "the Hessian panel's n = 4 teacher and batch: the paper's (key 0 under JAX's old PRNG, the "
+        "original code's key paths) or redrawn under today's PRNG from teacher_seed_hessian",
+        choices=HESSIAN_TEACHERS,
+    )
+    teacher_seed_hessian: int = setting(0, "seed of the redrawn teacher of the Hessian panel")
     hessian_T: int = setting(300, "sequence length of the Hessian's fixed batch", low=1)
     hessian_batch: int = setting(64, "sequences in the Hessian's fixed batch", low=1)
     top_k: int = setting(10, "top Hessian eigenvectors kept per model", low=1)
@@ -67,18 +76,19 @@ MIN_SEPARATION = 0.1
 MAX_DRAWS = 100
 
 
-def hand_built_teacher(seed: int, *, as_published: bool = False) -> tuple[LinearRNN, int]:
+def hand_built_teacher(seed: int, *, paper: bool = True) -> tuple[LinearRNN, int]:
     """The Fig. 4 teacher, float64, and the number of draws it took.
 
     Two eigenvalues (0.99 + 0.003 U) exp(2 pi i U) and their conjugates; eigenvector matrix P:
     two rows (N + i N) / (2 sqrt 2) stacked with their conjugates; A = Re(P^-1 diag(l) P);
-    B ~ N(0, 1), C ~ N(0, 1) / 2, D ~ N(0, 1). Redrawn (fold_in(key, draw)) until the four
-    eigenvalues are at least MIN_SEPARATION apart. as_published: key 0 under JAX's old PRNG
+    B ~ N(0, 1), C ~ N(0, 1) / 2, D ~ N(0, 1). paper: key 0 under JAX's old PRNG
     (jax_threefry_partitionable = False), the eigenvalues from split(key 0, 4) as in the
-    notebook and B, C, D as its LinearSystem(seed=0) drew them, never redrawn.
+    notebook and B, C, D as its LinearSystem(seed=0) drew them. Otherwise drawn from `seed`
+    under today's PRNG, redrawn (fold_in(key, draw)) until the four eigenvalues are at least
+    MIN_SEPARATION apart (today's key 0 gives two pairs at nearly the same phase).
     """
     with jax.enable_x64(True):
-        if as_published:
+        if paper:
             with jax.threefry_partitionable(False):
                 root = jax.random.PRNGKey(0)
                 return _teacher(jax.random.split(root, 4), jax.random.split(root, 4)[1:]), 1
@@ -108,11 +118,11 @@ def _teacher(eig_keys, io_keys) -> LinearRNN:
     )
 
 
-def fixed_batch(T: int, batch: int, *, as_published: bool = False) -> jax.Array:
-    """One batch of Gaussian sequences (batch, T, 1), float64, from seed 1. as_published: the
-    key path of the original data loader (RegressionDataLoader(seed 1), first batch)."""
+def fixed_batch(T: int, batch: int, *, paper: bool = True) -> jax.Array:
+    """One batch of Gaussian sequences (batch, T, 1), float64, from seed 1. paper: the key path
+    of the original data loader (RegressionDataLoader(seed 1), first batch, old PRNG)."""
     with jax.enable_x64(True):
-        if not as_published:
+        if not paper:
             return white_noise(jax.random.PRNGKey(1), (batch, T, 1), jnp.float64)
         with jax.threefry_partitionable(False):
             key = jax.random.split(jax.random.split(jax.random.PRNGKey(1))[0], 1000)[0]
@@ -194,13 +204,15 @@ def positive_median(values: np.ndarray) -> float:
 
 def teacher_and_batch(c: dict) -> tuple[LinearRNN, int, jax.Array]:
     """A Hessian unit's teacher, the draws it took, and its fixed batch (float64)."""
-    teacher, draws = hand_built_teacher(c["teacher_seed_hessian"], as_published=c["as_published"])
-    return teacher, draws, fixed_batch(c["hessian_T"], c["hessian_batch"], as_published=c["as_published"])
+    paper = c["hessian_teacher"] == "paper"
+    teacher, draws = hand_built_teacher(c["teacher_seed_hessian"], paper=paper)
+    return teacher, draws, fixed_batch(c["hessian_T"], c["hessian_batch"], paper=paper)
 
 
 def hessian_units(s: CurvatureSettings, names) -> list[dict]:
     """One Hessian unit per model name."""
-    keep = ("teacher_seed_hessian", "hessian_T", "hessian_batch", "top_k", "rank_rtol", "as_published")
+    keep = ("hessian_teacher", "teacher_seed_hessian", "hessian_T", "hessian_batch", "top_k", "rank_rtol")
+    keep += ("as_published",)
     return [{"kind": "hessian", "model": m, **s.pick(*keep)} for m in names]
 
 
