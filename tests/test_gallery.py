@@ -78,7 +78,7 @@ def test_an_unfinished_full_profile_is_listed_with_its_stored_units(tmp_path):
     progress = json.loads((tmp_path / "gallery" / ID / "progress.json").read_text())
     assert (progress["done"], progress["total"]) == (1, len(units)) and len(units) > 1
     table = (tmp_path / "gallery" / "README.md").read_text()
-    assert f"| full: 1 of {len(units)} units computed, still running |" in table
+    assert f"| full: 1 of {len(units)} units computed so far (resumable) |" in table
 
 
 def test_every_registered_experiment_has_a_gallery_entry():

@@ -90,7 +90,7 @@ def gallery_markdown(gallery_dir: Path, experiments: Mapping[str, Experiment], r
             status = "not run yet"
             if (folder / "progress.json").is_file():
                 progress = json.loads((folder / "progress.json").read_text())
-                status = f"full: {progress['done']} of {progress['total']} units computed, still running"
+                status = f"full: {progress['done']} of {progress['total']} units computed so far (resumable)"
             rows.append(f"| `{experiment_id}` | {label} | {status} | | | | |")
             continue
         meta, claims = read_entry(folder)
