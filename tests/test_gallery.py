@@ -64,7 +64,10 @@ def test_update_gallery_publishes_reports_missing_and_writes_the_table(tmp_path)
         "missing zucchet2024-fig7: no finished run published yet",
     ]
     table = (tmp_path / "gallery" / "README.md").read_text()
-    assert "| `zucchet2024-fig7` |" in table and "Checked claims: 0 pass, 0 fail; 1 informational." in table
+    assert "Checked claims: 0 pass, 0 fail; 1 informational." in table
+    n = len(get_experiment("zucchet2024-fig7").units(get_experiment("zucchet2024-fig7").settings("full")))
+    assert f"| `zucchet2024-fig7` | {get_experiment('zucchet2024-fig7').paper}" in table
+    assert f"full: 0 of {n} units computed so far (resumable)" in table
 
 
 def test_an_unfinished_full_profile_is_listed_with_its_stored_units(tmp_path):

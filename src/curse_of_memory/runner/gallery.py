@@ -59,14 +59,14 @@ def read_entry(folder: Path) -> tuple[dict, list[Claim]]:
 
 
 def record_progress(results_dirs: list[Path], folder: Path, experiment: Experiment) -> None:
-    """Write folder/progress.json with the most units of the full profile stored in any of
-    `results_dirs` for today's code, once a run has started in one of them (its store exists)."""
-    started = [d for d in results_dirs if (Path(d) / "runs" / experiment.id).is_dir()]
-    if started:
-        done, total = max(stored_units(experiment, experiment.settings("full"), d) for d in started)
-        folder.mkdir(parents=True, exist_ok=True)
-        progress = {"profile": "full", "done": done, "total": total, "code": {"hash": code_hash(experiment.run_unit)}}
-        (folder / "progress.json").write_text(json.dumps(progress, indent=2) + "\n")
+    """Write folder/progress.json: the most units of the full profile stored in any of
+    `results_dirs` for today's code (0 when none has started), of all its units."""
+    settings = experiment.settings("full")
+    counts = [stored_units(experiment, settings, d) for d in results_dirs]
+    done, total = max(counts, default=(0, len(experiment.units(settings))))
+    folder.mkdir(parents=True, exist_ok=True)
+    progress = {"profile": "full", "done": done, "total": total, "code": {"hash": code_hash(experiment.run_unit)}}
+    (folder / "progress.json").write_text(json.dumps(progress, indent=2) + "\n")
 
 
 def is_stale(meta: dict, experiment: Experiment) -> bool:
