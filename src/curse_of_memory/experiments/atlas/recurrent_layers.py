@@ -115,10 +115,10 @@ def run_unit(c, progress):
 
 
 def exponent(rows, layer, check, group, min_scale=0.0) -> float:
-    """Slope of log value against log memory scale (scales >= min_scale, positive values)."""
+    """Slope of log value against log memory scale (scales >= min_scale, finite positive values)."""
     picked = [r for r in select(rows, layer=layer, check=check, group=group) if r["memory_scale"] >= min_scale]
     t, v = column(picked, "memory_scale"), column(picked, "value")
-    keep = v > 0
+    keep = np.isfinite(v) & (v > 0)
     if keep.sum() < 2:
         return float("nan")
     return float(np.polyfit(np.log(t[keep]), np.log(v[keep]), 1)[0])
@@ -143,7 +143,7 @@ def growth_class(rows, layer, check, group) -> str:
     rising: the last segment's slope > 2 and > 3x the first's)."""
     picked = sorted(select(rows, layer=layer, check=check, group=group), key=lambda r: r["memory_scale"])
     t, v = column(picked, "memory_scale"), column(picked, "value")
-    if len(t) < 2 or np.any(v <= 0):
+    if len(t) < 2 or not np.all(np.isfinite(v) & (v > 0)):
         return "undetermined"
     slopes = np.diff(np.log(v)) / np.diff(np.log(t))
     p = exponent(rows, layer, check, group)
@@ -173,6 +173,21 @@ def summary(rows, s, layer) -> dict[str, float]:
         "hessian": exponent(rows, layer, "hessian", "eigenvalue 1"),
         **{f"loss {nu0:g} / LRU": best_loss(rows, layer, nu0) / lru[nu0] for nu0 in s.nu0s},
     }
+
+
+def ranked(rows, s) -> list[str]:
+    """The layers by decreasing sensitivity exponent (layers without one last)."""
+    return sorted(s.layers, key=lambda name: -np.nan_to_num(summary(rows, s, name)["sensitivity"], nan=-np.inf))
+
+
+def atlas_table(rows, s) -> str:
+    """docs/atlas.md's table: one row per layer, ranked by sensitivity exponent."""
+    columns = list(summary(rows, s, s.layers[0]))
+    lines = ["| layer | " + " | ".join(columns) + " |", "| --- " * (len(columns) + 1) + "|"]
+    for layer in ranked(rows, s):
+        values = summary(rows, s, layer).values()
+        lines.append(f"| {LAYERS[layer][0]} | " + " | ".join(f"{v:.3g}" for v in values) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def claims(rows, s):
@@ -220,7 +235,7 @@ def claims(rows, s):
                 )
     if not out:
         out.append(within("paper predictions checked", float("nan"), 0, 1, source=SOURCE))
-    for layer in sorted(s.layers, key=lambda name: -np.nan_to_num(summary(rows, s, name)["sensitivity"], nan=-1e9)):
+    for layer in ranked(rows, s):
         row = summary(rows, s, layer)
         classes = {
             check: growth_class(rows, layer, check, group)
