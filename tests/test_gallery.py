@@ -102,3 +102,12 @@ def test_every_registered_experiment_has_a_gallery_entry():
         else:
             progress = json.loads((folder / "progress.json").read_text())
             assert progress["profile"] == "full" and 0 <= progress["done"] < progress["total"], experiment_id
+
+
+def test_a_huge_svg_is_left_out_of_the_gallery(tmp_path):
+    from curse_of_memory.runner.gallery import MAX_SVG_BYTES
+
+    folder = _fake_run(tmp_path / "results", [info("peak", 3.0)])
+    (folder / "figure.svg").write_bytes(b" " * (MAX_SVG_BYTES + 1))
+    entry = publish(tmp_path / "results", tmp_path / "gallery", ID)
+    assert (entry / "figure.png").is_file() and not (entry / "figure.svg").exists()

@@ -2,14 +2,15 @@
 generated table, docs/results/README.md.
 
 `publish` copies what `reproduce` wrote for an experiment (claims.json, summary.md, meta.json
-and the figure, never the `runs/` store) from a results folder into the gallery, replacing that
-experiment's previous entry whole. `gallery_markdown` writes the table from the gallery alone:
-one row per registered experiment (paper and figure, the profile that ran, checked claims
-passing and failing, informational claims, wall time, the figure), then one paragraph per
-failing claim: what was measured against what the paper shows, and the likely reason, read
-from docs/results/reasons.json ({"<id>": {"<claim text>": "<reason>"}}), written by the person
-who analysed the failure. A full profile that has not finished (the store resumes it in the next
-session) is listed with the share of its units computed so far (`progress.json`).
+and the figure, as PNG and, up to 1 MB, SVG; never the `runs/` store) from a results folder
+into the gallery, replacing that experiment's previous entry whole. `gallery_markdown` writes
+the table from the gallery alone: one row per registered experiment (paper and figure, the
+profile that ran, checked claims passing and failing, informational claims, wall time, the
+figure), then one paragraph per failing claim: what was measured against what the paper shows,
+and the likely reason, read from docs/results/reasons.json ({"<id>": {"<claim text>":
+"<reason>"}}), written by the person who analysed the failure. A full profile that has not
+finished (the store resumes it in the next session) is listed with the share of its units
+computed so far (`progress.json`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from curse_of_memory.runner.store import code_hash
 from curse_of_memory.runner.sweep import profile_label, stored_units
 
 PUBLISHED = ("claims.json", "summary.md", "meta.json", "figure.png", "figure.svg")
+# An SVG of a dense scatter or image runs to tens of MB: the gallery keeps the PNG alone then.
+MAX_SVG_BYTES = 1_000_000
 
 
 def publish(results_dir: Path, gallery_dir: Path, experiment_id: str) -> Path:
@@ -38,8 +41,9 @@ def publish(results_dir: Path, gallery_dir: Path, experiment_id: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{experiment_id}-", dir=target.parent))
     for name in PUBLISHED:
-        if (source / name).is_file():
-            shutil.copy2(source / name, staging / name)
+        path = source / name
+        if path.is_file() and not (path.suffix == ".svg" and path.stat().st_size > MAX_SVG_BYTES):
+            shutil.copy2(path, staging / name)
     old = target.with_name(f".{experiment_id}-old")
     if target.exists():
         target.rename(old)
