@@ -90,10 +90,23 @@ def _fig3_rows(rnn_loss):
 def test_fig3_claims_follow_the_rows():
     s = FIG3.settings("quick", overrides={"panel_b_students": ["rnn", "block_diagonal", "lru"]})
     paper_like = FIG3.claims(_fig3_rows(lambda nu0: 1e-8 if nu0 == 0.36 else 1e-1), s)
-    assert all(c.passed for c in paper_like), [c for c in paper_like if not c.passed]
+    assert all(c.passed for c in paper_like if c.checked), [c for c in paper_like if not c.passed]
     no_curse = FIG3.claims(_fig3_rows(lambda nu0: 1e-5), s)
     failed = {c.claim[:5] for c in no_curse if not c.passed}
     assert {"(i) d", "(iii)", "(iv) ", "(v) d"} <= failed
+
+
+def test_fig3_seeds_needed_follow_the_spread_of_log_losses():
+    from curse_of_memory.experiments.zucchet2024.fig3 import seeds_needed
+
+    rows = [
+        {"student": "rnn", "nu0": 0.99, "seed": i, "lr": 1e-3, "final_loss": 10.0**i, "diverged": False}
+        for i in range(3)
+    ]
+    # log10 losses 0, 1, 2: standard deviation 1, so (1.96 / log10 3)^2 = 16.9 -> 17 seeds.
+    assert seeds_needed(rows, "rnn", 0.99) == 17
+    assert seeds_needed(rows, "rnn", 0.99, factor=10) == 4
+    assert np.isnan(seeds_needed(rows[:1], "rnn", 0.99))
 
 
 def test_fig3_students_come_from_the_registry():

@@ -1,0 +1,126 @@
+"""Parity of the project with the original code of Zucchet & Orvieto (2024) on Fig. 3's
+teacher-student task at nu0 = 0.99 (LRU at lr 0.01, dense RNN at lr 3.2e-4: the best rates of
+our full Fig. 3 grid), printed as JSON. The numbers are in docs/parity.md.
+
+The original side runs first, in its own environment (bench/official_original.py writes
+ORIGINAL.npz; it takes hours: ~0.14 s per LRU step in the original on 2 cores). Then:
+
+    PYTHONPATH=src python bench/official_parity.py ORIGINAL.npz [--fixture tests/data/official_parity.npz]
+
+(a) Step level (`training.step_parity`): the teacher, the loss, gradient and one Adam update
+    of the project from the original's parameters, batch and optimizer state.
+(b) Initial parameters: two-sample Kolmogorov-Smirnov tests between the original's draws and
+    ours over the same 50 seeds (different PRNG paths, same distributions).
+(c) Final losses (last epoch's mean training loss after 10k steps) over the original's seeds
+    2023, ...: their distribution in the original and in the project (medians, spread of
+    log10 losses, Mann-Whitney and KS tests), the spread of our own run under a one-ulp
+    perturbation of the initial parameters (training is chaotic: single trajectories
+    cannot be compared), and the seeds a comparison needs: n >= (1.96 s / log10 3)^2 puts
+    the 95% interval of a mean log10 loss within a factor of 3 (the claims' tolerance for
+    values read off a log axis), s the larger spread of log10 losses across seeds.
+--fixture writes the step-level subset of ORIGINAL.npz used by tests/test_official_parity.py.
+"""
+
+import argparse
+import json
+import time
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from scipy import stats
+
+from curse_of_memory.experiments.zucchet2024.students import student_init
+from curse_of_memory.tasks import teacher_student
+from curse_of_memory.training import train_ensemble
+from curse_of_memory.training.step_parity import FROM_FLAX, NU0, STEPS, step_errors, teacher_error
+
+FACTOR = 3.0
+
+
+def describe(model) -> dict[str, np.ndarray]:
+    """The initial quantities compared across seeds: eigenvalue magnitudes and angles, B, C, D."""
+    lam = model.eigenvalues() if hasattr(model, "eigenvalues") else jnp.linalg.eigvals(model.A[0])
+    B = model.B_re if hasattr(model, "B_re") else model.B
+    C = model.C_re if hasattr(model, "C_re") else model.C
+    return {"|lambda|": jnp.abs(lam), "angle": jnp.abs(jnp.angle(lam)), "B": B, "C": C, "D": model.D}
+
+
+def initial_tests(original, kind: str) -> dict[str, float]:
+    """KS p-value per quantity of `describe`, original's draws against ours, pooled over seeds."""
+    layout = f"{kind}/inits/params/"
+    stacked = {k[len(layout) :]: v for k, v in original.items() if k.startswith(layout)}
+    n = len(next(iter(stacked.values())))
+    theirs = [describe(FROM_FLAX[kind]({k: v[i] for k, v in stacked.items()})) for i in range(n)]
+    init = student_init(kind, nu0=NU0, d_hidden=64, max_phase=3.14)
+    ours = [describe(init(jax.random.PRNGKey(s))) for s in range(n)]
+    pooled = lambda draws, q: np.concatenate([np.ravel(d[q]) for d in draws])  # noqa: E731
+    return {q: float(stats.ks_2samp(pooled(theirs, q), pooled(ours, q)).pvalue) for q in theirs[0]}
+
+
+def one_ulp(model):
+    """Every trained array moved by one unit in the last place (towards +inf)."""
+    return jax.tree.map(lambda a: jnp.nextafter(a, jnp.inf) if eqx.is_inexact_array(a) else a, model)
+
+
+def project_losses(kind: str, seeds, lr: float) -> dict[str, np.ndarray | float]:
+    """Final losses of the project's runs (and of one-ulp-perturbed ones) for `seeds`."""
+    init = student_init(kind, nu0=NU0, d_hidden=64, max_phase=3.14)
+    task = teacher_student(NU0)
+    out = {}
+    for name, start in (("final_loss", init), ("final_loss_ulp", lambda key: one_ulp(init(key)))):
+        began = time.perf_counter()
+        result = train_ensemble(task, start, seeds=seeds, learning_rates=[lr], steps=STEPS, validation_batches=1)
+        out[name], out[f"{name}_seconds"] = result.final_loss[:, 0], time.perf_counter() - began
+    return out
+
+
+def compare(theirs: np.ndarray, ours: np.ndarray, ulp: np.ndarray) -> dict:
+    """Distributions of final losses: original vs project, and the one-ulp spread."""
+    lt, lo = np.log10(theirs), np.log10(ours)
+    spread = max(np.std(lt, ddof=1), np.std(lo, ddof=1))
+    return {
+        "original_median": float(np.median(theirs)),
+        "project_median": float(np.median(ours)),
+        "original_log10_std": float(np.std(lt, ddof=1)),
+        "project_log10_std": float(np.std(lo, ddof=1)),
+        "mann_whitney_p": float(stats.mannwhitneyu(lt, lo).pvalue),
+        "ks_p": float(stats.ks_2samp(lt, lo).pvalue),
+        "ulp_log10_change_median": float(np.median(np.abs(np.log10(ulp) - lo))),
+        "ulp_log10_change_max": float(np.max(np.abs(np.log10(ulp) - lo))),
+        "seeds_needed": int(np.ceil((1.96 * spread / np.log10(FACTOR)) ** 2)),
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("original", help="the .npz written by bench/official_original.py")
+    p.add_argument("--fixture", help="write the step-level arrays of the original to this .npz")
+    args = p.parse_args()
+    original = dict(np.load(args.original))
+    if args.fixture:
+        skip = ("/inits/", "final_loss", "seconds")
+        np.savez_compressed(args.fixture, **{k: v for k, v in original.items() if not any(s in k for s in skip)})
+    out = {"date": time.strftime("%Y-%m-%d"), "jax": jax.__version__, "original": original["versions"].tolist()}
+    out["teacher_error"] = teacher_error(original)
+    for kind in FROM_FLAX:
+        entry = {"step": step_errors(original, kind), "initial_ks_p": initial_tests(original, kind)}
+        done = np.isfinite(original.get(f"{kind}/seconds", np.array([])))
+        if done.sum() >= 2:
+            theirs = original[f"{kind}/final_loss"][done]
+            seeds = [2023 + i for i in np.flatnonzero(done)]
+            ours = project_losses(kind, seeds, float(original[f"{kind}/lr"]))
+            entry["seeds"] = seeds
+            entry["original_final_loss"] = theirs.tolist()
+            entry["project_final_loss"] = ours["final_loss"].tolist()
+            entry["project_final_loss_ulp"] = ours["final_loss_ulp"].tolist()
+            entry["original_seconds_per_run"] = float(np.mean(original[f"{kind}/seconds"][done]))
+            entry["project_seconds_per_run"] = ours["final_loss_seconds"] / len(seeds)
+            entry["distribution"] = compare(theirs, ours["final_loss"], ours["final_loss_ulp"])
+        out[kind] = entry
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
