@@ -17,8 +17,8 @@ Saved (flattened names "model/what/param path"): the teacher, for each model the
 parameters of the first seed, its first batch (the first `SUB` sequences), the loss and the
 gradient on that sub-batch, the parameters and Adam state after one epoch with the next
 sub-batch and the parameters after one more step; initial parameters of `--init-seeds` seeds
-(distributions); and the final training loss (last epoch's mean) of every seed. The file is
-rewritten after every seed, and a rerun with the same --out resumes where it stopped.
+(distributions); and the final training loss (last epoch's mean) of every seed, seed by seed for both models.
+The file is rewritten after every run, and a rerun with the same --out resumes where it stopped.
 """
 
 import argparse
@@ -90,22 +90,21 @@ def initial_distribution(original, kind, seeds):
     return {k: np.stack([d[k] for d in draws]) for k in draws[0]}
 
 
-def final_losses(original, helpers, kind, seeds, out, save, log):
-    """The last epoch's mean training loss of every seed (the scans' "Training loss") into
-    out[kind/final_loss] (NaN until computed), saved after each seed; a rerun resumes."""
+def final_loss(original, helpers, kind, seeds, i, out, save, log):
+    """The last epoch's mean training loss of seed seeds[i] (the scans' "Training loss") into
+    out[kind/final_loss][i] (NaN until computed), then saved; a seed already there is skipped."""
     losses = out.setdefault(f"{kind}/final_loss", np.full(len(seeds), np.nan))
     seconds = out.setdefault(f"{kind}/seconds", np.full(len(seeds), np.nan))
-    for i, seed in enumerate(seeds):
-        if np.isfinite(seconds[i]):
-            continue
-        start = time.perf_counter()
-        _, loader, model, params, opt = setup(original, kind, seed, LEARNING_RATES[kind], EPOCHS * STEPS_PER_EPOCH)
-        opt_state = opt.init(params)
-        for _ in range(EPOCHS):
-            params, opt_state, metrics = helpers.train_epoch(params, opt_state, opt, model, loader)
-        losses[i], seconds[i] = float(metrics["Training loss"]), time.perf_counter() - start
-        log(f"{kind} seed {seed}: final loss {losses[i]:.3g} ({seconds[i]:.0f} s)")
-        save()
+    if np.isfinite(seconds[i]):
+        return
+    start = time.perf_counter()
+    _, loader, model, params, opt = setup(original, kind, seeds[i], LEARNING_RATES[kind], EPOCHS * STEPS_PER_EPOCH)
+    opt_state = opt.init(params)
+    for _ in range(EPOCHS):
+        params, opt_state, metrics = helpers.train_epoch(params, opt_state, opt, model, loader)
+    losses[i], seconds[i] = float(metrics["Training loss"]), time.perf_counter() - start
+    log(f"{kind} seed {seeds[i]}: final loss {losses[i]:.3g} ({seconds[i]:.0f} s)")
+    save()
 
 
 def main():
@@ -125,13 +124,15 @@ def main():
     teacher = setup(original, "lru", FIRST_SEED, 1e-3, 100)[0]
     out.update({f"teacher/{k}": np.asarray(getattr(teacher, k)) for k in "ABCD"})
     out["versions"] = np.array([jax.__version__, importlib.import_module("flax").__version__, optax.__version__])
-    for kind in ("rnn", "lru"):  # the dense RNN first: ~3x cheaper per step in the original
+    for kind in ("rnn", "lru"):
         if f"{kind}/loss" not in out:
             out.update(step_level(original, helpers, kind))
             out.update(initial_distribution(original, kind, range(args.init_seeds)))
             save()
-    for kind in ("rnn", "lru"):
-        final_losses(original, helpers, kind, np.arange(FIRST_SEED, FIRST_SEED + args.seeds), out, save, log)
+    seeds = np.arange(FIRST_SEED, FIRST_SEED + args.seeds)
+    for i in range(args.seeds):  # seed by seed, both models: a partial run compares both
+        for kind in ("rnn", "lru"):
+            final_loss(original, helpers, kind, seeds, i, out, save, log)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ ORIGINAL.npz; it takes hours: ~0.14 s per LRU step in the original on 2 cores). 
     of the project from the original's parameters, batch and optimizer state.
 (b) Initial parameters: two-sample Kolmogorov-Smirnov tests between the original's draws and
     ours over the same 50 seeds (different PRNG paths, same distributions).
-(c) Final losses (last epoch's mean training loss after 10k steps) over the original's seeds
-    2023, ...: their distribution in the original and in the project (medians, spread of
-    log10 losses, Mann-Whitney and KS tests), the spread of our own run under a one-ulp
+(c) Final losses (last epoch's mean training loss after 10k steps) over the seeds 2023, ...
+    (the scans'; the original's finished ones): their distribution in the original and in the
+    project (medians, spread of log10 losses, Mann-Whitney and KS tests), the spread of our own run under a one-ulp
     perturbation of the initial parameters (training is chaotic: single trajectories
     cannot be compared), and the seeds a comparison needs: n >= (1.96 s / log10 3)^2 puts
     the 95% interval of a mean log10 loss within a factor of 3 (the claims' tolerance for
@@ -107,17 +107,18 @@ def main():
     for kind in FROM_FLAX:
         entry = {"step": step_errors(original, kind), "initial_ks_p": initial_tests(original, kind)}
         done = np.isfinite(original.get(f"{kind}/seconds", np.array([])))
-        if done.sum() >= 2:
-            theirs = original[f"{kind}/final_loss"][done]
-            seeds = [2023 + i for i in np.flatnonzero(done)]
+        if done.sum() >= 2:  # the original's finished seeds against ours over all of its seeds
+            seeds = list(range(2023, 2023 + len(done)))
             ours = project_losses(kind, seeds, float(original[f"{kind}/lr"]))
-            entry["seeds"] = seeds
-            entry["original_final_loss"] = theirs.tolist()
+            entry["original_seeds"] = [seeds[i] for i in np.flatnonzero(done)]
+            entry["original_final_loss"] = original[f"{kind}/final_loss"][done].tolist()
             entry["project_final_loss"] = ours["final_loss"].tolist()
             entry["project_final_loss_ulp"] = ours["final_loss_ulp"].tolist()
             entry["original_seconds_per_run"] = float(np.mean(original[f"{kind}/seconds"][done]))
             entry["project_seconds_per_run"] = ours["final_loss_seconds"] / len(seeds)
-            entry["distribution"] = compare(theirs, ours["final_loss"], ours["final_loss_ulp"])
+            entry["distribution"] = compare(
+                original[f"{kind}/final_loss"][done], ours["final_loss"], ours["final_loss_ulp"]
+            )
         out[kind] = entry
     print(json.dumps(out, indent=1))
 
