@@ -111,3 +111,24 @@ def test_a_huge_svg_is_left_out_of_the_gallery(tmp_path):
     (folder / "figure.svg").write_bytes(b" " * (MAX_SVG_BYTES + 1))
     entry = publish(tmp_path / "results", tmp_path / "gallery", ID)
     assert (entry / "figure.png").is_file() and not (entry / "figure.svg").exists()
+
+
+def test_the_readme_table_is_regenerated_between_its_markers(tmp_path):
+    from curse_of_memory.runner.gallery import README_MARKERS
+
+    _fake_run(tmp_path / "results", [at_least("ratio grows", 1000.0, 100.0, source="Fig. 8")])
+    readme = tmp_path / "README.md"
+    start, end = README_MARKERS
+    readme.write_text(f"# Project\n\nbefore\n{start}\nold table\n{end}\nafter\n")
+    lines = update_gallery([tmp_path / "results"], tmp_path / "docs" / "results", {ID: get_experiment(ID)}, readme)
+    assert lines[-1] == f"table written into {readme}"
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("# Project\n\nbefore\n") and text.endswith(f"{end}\nafter\n")
+    assert "1 of 1 experiments published. Checked claims: 1 pass, 0 fail; 0 informational." in text
+    assert f"[`{ID}`](docs/results/{ID}/summary.md)" in text
+
+    unmarked = tmp_path / "NOTES.md"
+    unmarked.write_text("no table here\n")
+    lines = update_gallery([], tmp_path / "docs" / "results", {ID: get_experiment(ID)}, unmarked)
+    assert lines[-1] == f"{unmarked} has no results-table markers: not updated"
+    assert unmarked.read_text() == "no table here\n"

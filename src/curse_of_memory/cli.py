@@ -236,7 +236,7 @@ def cmd_report(args) -> int:
 def cmd_gallery(args) -> int:
     from curse_of_memory.runner.gallery import update_gallery
 
-    for line in update_gallery([Path(d) for d in args.results], Path(args.docs), registry()):
+    for line in update_gallery([Path(d) for d in args.results], Path(args.docs), registry(), Path(args.readme)):
         print(line)
     print(f"gallery: {Path(args.docs) / 'README.md'}")
     return 0
@@ -318,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gallery", help="publish finished runs into the results gallery and regenerate its table")
     p.add_argument("results", nargs="*", help="folders written by `reproduce --out` (later ones win)")
     p.add_argument("--docs", default="docs/results", help="the gallery folder (default: docs/results)")
+    p.add_argument(
+        "--readme", default="README.md", help="a file whose marked results table is regenerated (default: README.md)"
+    )
     p.set_defaults(func=cmd_gallery)
 
     p = sub.add_parser("bench", help="time a training step per model and recurrence method")
