@@ -42,6 +42,12 @@ from curse_of_memory.harness.experiment import Experiment
 from curse_of_memory.harness.table import select
 from curse_of_memory.models import dense_rnn_from, diagonal_rnn_from
 
+# The paper's Fig. 4 plots Adam's effective learning rates saved by the original code
+# (figures/lr_RNN_1.npy and lr_c_diag.npy of its repository, read by linear_system_adam_lr.ipynb;
+# constant lr 1e-3, 10k steps, nu0 = 0.99). Their medians over positive entries (the plot's log
+# axis drops the others, 46% of the dense A's):
+SAVED_RATES = "the original's saved rates, figures/lr_RNN_1.npy and lr_c_diag.npy; factor 3"
+PAPER_RATES = {"A / base": 1.95e-4, "lambda / A": 1.05e4}
 SOURCE = "Zucchet & Orvieto 2024, Fig. 4 (spec Sec. 3.5-3.6, Fig 4)"
 
 HESSIAN_STUDENTS = {"dense": dense_rnn_from, "complex": diagonal_rnn_from}
@@ -122,19 +128,19 @@ def claims(rows, s):
         dense_A = group_values(lr["dense"], "A")
         lam = np.concatenate([group_values(lr["complex"], g) for g in ("lambda_re", "lambda_im")])
         out.append(
-            at_least(
+            within_factor(
                 "median positive effective lr of lambda (diagonal) / of A (dense)",
                 positive_median(lam) / positive_median(dense_A),
-                100,
-                source="Fig. 4 (effective learning rates); spec Fig 4: median lambda >= 100x median A",
+                PAPER_RATES["lambda / A"],
+                source=f"Fig. 4, effective learning rates: {PAPER_RATES['lambda / A']:.3g} ({SAVED_RATES})",
             )
         )
         out.append(
             within_factor(
                 "dense: median positive effective lr of A / base lr",
                 positive_median(dense_A) / base,
-                2e-4,
-                source="Fig. 4 (effective learning rates), dense A: ~2e-4 of the base lr (log axis, factor 3)",
+                PAPER_RATES["A / base"],
+                source=f"Fig. 4, effective learning rates: {PAPER_RATES['A / base']:.3g} ({SAVED_RATES})",
             )
         )
         out.append(info("dense: fraction of non-positive effective lrs of A", float(np.mean(dense_A <= 0))))
