@@ -12,12 +12,13 @@ ORIGINAL.npz; it takes hours: ~0.14 s per LRU step in the original on 2 cores). 
 (b) Initial parameters: two-sample Kolmogorov-Smirnov tests between the original's draws and
     ours over the same 50 seeds (different PRNG paths, same distributions).
 (c) Final losses (last epoch's mean training loss after 10k steps) over the seeds 2023, ...
-    (the scans'; the original's finished ones): their distribution in the original and in the
-    project (medians, spread of log10 losses, Mann-Whitney and KS tests), the spread of our own run under a one-ulp
-    perturbation of the initial parameters (training is chaotic: single trajectories
-    cannot be compared), and the seeds a comparison needs: n >= (1.96 s / log10 3)^2 puts
-    the 95% interval of a mean log10 loss within a factor of 3 (the claims' tolerance for
-    values read off a log axis), s the larger spread of log10 losses across seeds.
+    (the scans'; the original's finished ones): their distribution in the project and, from two
+    finished seeds on, in the original (medians, spread of log10 losses, Mann-Whitney and KS
+    tests); the change of our own runs under a one-ulp perturbation of the initial parameters
+    (training is chaotic: single trajectories cannot be compared); and the seeds a comparison
+    needs: n >= (1.96 s / log10 3)^2 puts the 95% interval of a mean log10 loss within a factor
+    of 3 (the claims' tolerance for values read off a log axis), s the spread of log10 losses
+    across seeds (the larger of the two sides').
 --fixture writes the step-level subset of ORIGINAL.npz used by tests/test_official_parity.py.
 """
 
@@ -76,20 +77,25 @@ def project_losses(kind: str, seeds, lr: float) -> dict[str, np.ndarray | float]
     return out
 
 
-def compare(theirs: np.ndarray, ours: np.ndarray, ulp: np.ndarray) -> dict:
-    """Distributions of final losses: original vs project, and the one-ulp spread."""
+def spread(losses: np.ndarray) -> dict:
+    """Median, standard deviation of log10 final losses, and the seeds a factor-3 interval of
+    their mean needs."""
+    s = float(np.std(np.log10(losses), ddof=1))
+    return {"median": float(np.median(losses)), "log10_std": s, "seeds_needed": seeds_needed(s)}
+
+
+def seeds_needed(log10_std: float) -> int:
+    return int(np.ceil((1.96 * log10_std / np.log10(FACTOR)) ** 2))
+
+
+def compare(theirs: np.ndarray, ours: np.ndarray) -> dict:
+    """The original's final losses against ours: their spreads and two-sample tests on log10."""
     lt, lo = np.log10(theirs), np.log10(ours)
-    spread = max(np.std(lt, ddof=1), np.std(lo, ddof=1))
     return {
-        "original_median": float(np.median(theirs)),
-        "project_median": float(np.median(ours)),
-        "original_log10_std": float(np.std(lt, ddof=1)),
-        "project_log10_std": float(np.std(lo, ddof=1)),
+        "original": spread(theirs),
         "mann_whitney_p": float(stats.mannwhitneyu(lt, lo).pvalue),
         "ks_p": float(stats.ks_2samp(lt, lo).pvalue),
-        "ulp_log10_change_median": float(np.median(np.abs(np.log10(ulp) - lo))),
-        "ulp_log10_change_max": float(np.max(np.abs(np.log10(ulp) - lo))),
-        "seeds_needed": int(np.ceil((1.96 * spread / np.log10(FACTOR)) ** 2)),
+        "seeds_needed": seeds_needed(max(np.std(lt, ddof=1), np.std(lo, ddof=1))),
     }
 
 
@@ -97,6 +103,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("original", help="the .npz written by bench/official_original.py")
     p.add_argument("--fixture", help="write the step-level arrays of the original to this .npz")
+    p.add_argument("--seeds", type=int, default=10, help="the project's training seeds (2023, ...)")
     args = p.parse_args()
     original = dict(np.load(args.original))
     if args.fixture:
@@ -106,19 +113,28 @@ def main():
     out["teacher_error"] = teacher_error(original)
     for kind in FROM_FLAX:
         entry = {"step": step_errors(original, kind), "initial_ks_p": initial_tests(original, kind)}
+        lr = float(original[f"{kind}/lr"])
+        seeds = list(range(2023, 2023 + args.seeds))
+        ours = project_losses(kind, seeds, lr)
+        ulp_change = np.abs(np.log10(ours["final_loss_ulp"] / ours["final_loss"]))
+        entry["project"] = {
+            "seeds": seeds,
+            "final_loss": ours["final_loss"].tolist(),
+            "final_loss_ulp": ours["final_loss_ulp"].tolist(),
+            "ulp_log10_change_median": float(np.median(ulp_change)),
+            "ulp_log10_change_max": float(np.max(ulp_change)),
+            "seconds_per_run": ours["final_loss_seconds"] / len(seeds),
+            **spread(ours["final_loss"]),
+        }
         done = np.isfinite(original.get(f"{kind}/seconds", np.array([])))
-        if done.sum() >= 2:  # the original's finished seeds against ours over all of its seeds
-            seeds = list(range(2023, 2023 + len(done)))
-            ours = project_losses(kind, seeds, float(original[f"{kind}/lr"]))
-            entry["original_seeds"] = [seeds[i] for i in np.flatnonzero(done)]
-            entry["original_final_loss"] = original[f"{kind}/final_loss"][done].tolist()
-            entry["project_final_loss"] = ours["final_loss"].tolist()
-            entry["project_final_loss_ulp"] = ours["final_loss_ulp"].tolist()
-            entry["original_seconds_per_run"] = float(np.mean(original[f"{kind}/seconds"][done]))
-            entry["project_seconds_per_run"] = ours["final_loss_seconds"] / len(seeds)
-            entry["distribution"] = compare(
-                original[f"{kind}/final_loss"][done], ours["final_loss"], ours["final_loss_ulp"]
-            )
+        theirs = original.get(f"{kind}/final_loss", np.array([]))[done]
+        entry["original"] = {
+            "seeds": [2023 + int(i) for i in np.flatnonzero(done)],
+            "final_loss": theirs.tolist(),
+            "seconds_per_run": float(np.mean(original[f"{kind}/seconds"][done])) if done.any() else None,
+        }
+        if done.sum() >= 2:
+            entry["comparison"] = compare(theirs, ours["final_loss"])
         out[kind] = entry
     print(json.dumps(out, indent=1))
 
