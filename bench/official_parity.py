@@ -35,9 +35,10 @@ from scipy import stats
 from curse_of_memory.experiments.zucchet2024.students import student_init
 from curse_of_memory.tasks import teacher_student
 from curse_of_memory.training import train_ensemble
-from curse_of_memory.training.step_parity import FROM_FLAX, NU0, STEPS, step_errors, teacher_error
+from curse_of_memory.training.step_parity import FROM_FLAX, NU0, STEPS, step_errors, teacher_error, under
 
 FACTOR = 3.0
+STUDENT = {"nu0": NU0, "d_hidden": 64, "max_phase": 3.14}  # Fig. 3's students at nu0 = 0.99
 
 
 def describe(model) -> dict[str, np.ndarray]:
@@ -50,11 +51,10 @@ def describe(model) -> dict[str, np.ndarray]:
 
 def initial_tests(original, kind: str) -> dict[str, float]:
     """KS p-value per quantity of `describe`, original's draws against ours, pooled over seeds."""
-    layout = f"{kind}/inits/params/"
-    stacked = {k[len(layout) :]: v for k, v in original.items() if k.startswith(layout)}
+    stacked = under(original, f"{kind}/inits/params/")
     n = len(next(iter(stacked.values())))
     theirs = [describe(FROM_FLAX[kind]({k: v[i] for k, v in stacked.items()})) for i in range(n)]
-    init = student_init(kind, nu0=NU0, d_hidden=64, max_phase=3.14)
+    init = student_init(kind, **STUDENT)
     ours = [describe(init(jax.random.PRNGKey(s))) for s in range(n)]
     pooled = lambda draws, q: np.concatenate([np.ravel(d[q]) for d in draws])  # noqa: E731
     return {q: float(stats.ks_2samp(pooled(theirs, q), pooled(ours, q)).pvalue) for q in theirs[0]}
@@ -67,7 +67,7 @@ def one_ulp(model):
 
 def project_losses(kind: str, seeds, lr: float) -> dict[str, np.ndarray | float]:
     """Final losses of the project's runs (and of one-ulp-perturbed ones) for `seeds`."""
-    init = student_init(kind, nu0=NU0, d_hidden=64, max_phase=3.14)
+    init = student_init(kind, **STUDENT)
     task = teacher_student(NU0)
     out = {}
     for name, start in (("final_loss", init), ("final_loss_ulp", lambda key: one_ulp(init(key)))):

@@ -29,12 +29,13 @@ FROM_FLAX = {"lru": lru_from_flax, "rnn": linear_rnn_from_flax}
 NU0, STEPS = 0.99, 10_000  # the task and schedule length of the arrays (Fig. 3, nu0 = 0.99)
 
 
-def _part(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+def under(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays whose names start with `prefix`, named by the rest of their names."""
     return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
 def _model(arrays, kind: str, prefix: str):
-    return FROM_FLAX[kind](_part(arrays, f"{kind}/{prefix}/"))
+    return FROM_FLAX[kind](under(arrays, f"{kind}/{prefix}/"))
 
 
 def _flat(tree) -> np.ndarray:

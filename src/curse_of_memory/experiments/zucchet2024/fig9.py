@@ -70,7 +70,8 @@ PAPER_RATES = {
     "lambda_raw_step": 0.068,
 }
 # A fraction of 64 entries: 3 binomial standard errors at the paper's value.
-FRACTION_TOLERANCE = 3 * np.sqrt(0.375 * 0.625 / 64)
+_fraction = PAPER_RATES["w_theta small fraction"]
+FRACTION_TOLERANCE = 3 * np.sqrt(_fraction * (1 - _fraction) / 64)
 
 
 def at_teacher(name, teacher, as_published):
