@@ -19,7 +19,7 @@ def _fake_run(results, claims, **meta):
     (folder / "runs").mkdir(parents=True)
     (folder / "claims.json").write_text(json.dumps([c.to_json() for c in claims]))
     code = {"hash": code_hash(get_experiment(ID).run_unit)}
-    meta = {"settings": {"profile": "full", "seed": 0}, "seconds": 90.0, "code": code, **meta}
+    meta = {"settings": {"profile": "full", "seed": 0}, "seconds": 80.0, "wall_seconds": 90.0, "code": code, **meta}
     (folder / "meta.json").write_text(json.dumps(meta))
     (folder / "summary.md").write_text("# summary\n")
     (folder / "figure.png").write_bytes(b"\x89PNG")
@@ -41,6 +41,13 @@ def test_publish_replaces_the_entry_whole_and_skips_the_store(tmp_path):
     assert "| full (seed 0) | 0 | 1 | 1 | 1.5 min |" in row
     assert "Checked claims: 0 pass, 1 fail; 1 informational." in text
     assert "Measured 10; the paper: >= 100 (Fig. 8). Likely reason: rho too small." in text
+
+
+def test_a_resumed_run_shows_its_units_compute_time(tmp_path):
+    # Its wall time counts only the run that finished, not the sessions that computed its units.
+    _fake_run(tmp_path, [], seconds=1200.0, wall_seconds=3.0, units_reused=216, units_computed=0)
+    row = next(line for line in gallery_markdown(tmp_path, {ID: get_experiment(ID)}, {}).splitlines() if "[`" in line)
+    assert "| 20.0 min compute |" in row
 
 
 def test_missing_and_unreadable_entries(tmp_path):
