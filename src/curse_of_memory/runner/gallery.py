@@ -9,10 +9,10 @@ profile that ran, checked claims passing and failing, informational claims, wall
 units' compute time when the run resumed from the store), the figure), then one paragraph per
 failing claim: what was measured against what the paper shows, and the likely reason, read from
 docs/results/reasons.json ({"<id>": {"<claim text>": "<reason>"}}), written by the person who
-analysed the failure. A full profile that has not
-finished (the store resumes it in the next session) is listed with the share of its units
-computed so far (`progress.json`). The project README holds a copy of the totals and the table
-between `README_MARKERS`, rewritten by the same command (`write_readme_table`).
+analysed the failure. A full profile that has not finished (the store resumes it in the next
+session) is listed with the share of its units computed so far (`progress.json`). The project
+README holds a copy of the totals and the table between `README_MARKERS`, rewritten by the same
+command (`write_readme_table`).
 """
 
 from __future__ import annotations
