@@ -18,10 +18,14 @@ parameters of the first seed, its first batch (the first `SUB` sequences), the l
 gradient on that sub-batch, the parameters and Adam state after one epoch with the next
 sub-batch and the parameters after one more step; initial parameters of `--init-seeds` seeds
 (distributions); and the final training loss (last epoch's mean) of every seed, seed by seed for both models.
-The file is rewritten after every run, and a rerun with the same --out resumes where it stopped.
+The file is rewritten after every run, and a rerun with the same --out resumes where it stopped
+(within a run too: its state is saved every SAVE_EVERY epochs).
+Processes with different --models can share one --out: each save merges, under a file lock, the
+seeds the others finished since it started.
 """
 
 import argparse
+import fcntl
 import importlib
 import os
 import sys
@@ -35,6 +39,7 @@ import optax
 jax.config.update("jax_threefry_partitionable", False)  # the PRNG the paper's figures were made with
 
 NU0, T, BATCH, HIDDEN, EPOCHS, STEPS_PER_EPOCH = 0.99, 300, 128, 64, 100, 100
+SAVE_EVERY = 5  # epochs between saves of a run's state (an LRU epoch takes about a minute)
 SUB = 16  # sequences of the batches kept for the step-level fixture
 FIRST_SEED = 2023  # the scans' jax_seed values are 2023, ..., 2032
 LEARNING_RATES = {"lru": 0.01, "rnn": 3.2e-4}  # Fig. 3's best rates at nu0 = 0.99 (our full profile)
@@ -90,21 +95,52 @@ def initial_distribution(original, kind, seeds):
     return {k: np.stack([d[k] for d in draws]) for k in draws[0]}
 
 
-def final_loss(original, helpers, kind, seeds, i, out, save, log):
+def final_loss(original, helpers, kind, seeds, i, out, save, log, partial):
     """The last epoch's mean training loss of seed seeds[i] (the scans' "Training loss") into
-    out[kind/final_loss][i] (NaN until computed), then saved; a seed already there is skipped."""
+    out[kind/final_loss][i] (NaN until computed), then saved; a seed already there is skipped.
+    Every SAVE_EVERY epochs the run's state goes to `partial` (a path per model and seed), from
+    which a rerun continues, bit for bit: parameters, Adam state and the loader's key."""
     losses = out.setdefault(f"{kind}/final_loss", np.full(len(seeds), np.nan))
     seconds = out.setdefault(f"{kind}/seconds", np.full(len(seeds), np.nan))
     if np.isfinite(seconds[i]):
         return
-    start = time.perf_counter()
     _, loader, model, params, opt = setup(original, kind, seeds[i], LEARNING_RATES[kind], EPOCHS * STEPS_PER_EPOCH)
-    opt_state = opt.init(params)
-    for _ in range(EPOCHS):
+    state, treedef = jax.tree_util.tree_flatten((params, opt.init(params), loader.key))
+    first, spent = 0, 0.0
+    if os.path.exists(partial):
+        with np.load(partial) as saved:
+            state = [jnp.asarray(saved[f"state/{j}"]) for j in range(len(state))]
+            first, spent = int(saved["epoch"]), float(saved["seconds"])
+        log(f"{kind} seed {seeds[i]}: resuming at epoch {first}")
+    params, opt_state, loader.key = jax.tree_util.tree_unflatten(treedef, state)
+    start = time.perf_counter()
+    for epoch in range(first, EPOCHS):
         params, opt_state, metrics = helpers.train_epoch(params, opt_state, opt, model, loader)
-    losses[i], seconds[i] = float(metrics["Training loss"]), time.perf_counter() - start
+        if (epoch + 1) % SAVE_EVERY == 0 and epoch + 1 < EPOCHS:
+            leaves = jax.tree_util.tree_leaves((params, opt_state, loader.key))
+            arrays = {f"state/{j}": np.asarray(leaf) for j, leaf in enumerate(leaves)}
+            np.savez(partial + ".tmp.npz", epoch=epoch + 1, seconds=spent + time.perf_counter() - start, **arrays)
+            os.replace(partial + ".tmp.npz", partial)
+    losses[i], seconds[i] = float(metrics["Training loss"]), spent + time.perf_counter() - start
     log(f"{kind} seed {seeds[i]}: final loss {losses[i]:.3g} ({seconds[i]:.0f} s)")
     save()
+    if os.path.exists(partial):
+        os.remove(partial)
+
+
+def merge_save(path, out):
+    """Write `out` to `path` atomically, first taking in the seeds that another process (other
+    --models) finished and saved since: their final losses and times, and keys we lack."""
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        disk = dict(np.load(path)) if os.path.exists(path) else {}
+        for key, value in disk.items():
+            if key not in out:
+                out[key] = value
+            elif key.endswith(("/final_loss", "/seconds")):
+                out[key] = np.where(np.isfinite(out[key]), out[key], value)
+        np.savez(path + ".tmp.npz", **out)
+        os.replace(path + ".tmp.npz", path)
 
 
 def main():
@@ -113,6 +149,7 @@ def main():
     p.add_argument("--out", required=True, help="the .npz file written")
     p.add_argument("--seeds", type=int, default=10, help="training seeds per model (2023, 2024, ...)")
     p.add_argument("--init-seeds", type=int, default=50, help="seeds of the initial-parameter distributions")
+    p.add_argument("--models", nargs="+", choices=("rnn", "lru"), default=["rnn", "lru"], help="models run")
     args = p.parse_args()
     sys.path.insert(0, args.repo)
     original = importlib.import_module("source.model"), importlib.import_module("source.dataloaders.regression")
@@ -120,19 +157,19 @@ def main():
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
 
     out = dict(np.load(args.out)) if os.path.exists(args.out) else {}
-    save = lambda: np.savez(args.out + ".tmp.npz", **out) or os.replace(args.out + ".tmp.npz", args.out)  # noqa: E731
+    save = lambda: merge_save(args.out, out)  # noqa: E731
     teacher = setup(original, "lru", FIRST_SEED, 1e-3, 100)[0]
     out.update({f"teacher/{k}": np.asarray(getattr(teacher, k)) for k in "ABCD"})
     out["versions"] = np.array([jax.__version__, importlib.import_module("flax").__version__, optax.__version__])
-    for kind in ("rnn", "lru"):
+    for kind in args.models:
         if f"{kind}/loss" not in out:
             out.update(step_level(original, helpers, kind))
             out.update(initial_distribution(original, kind, range(args.init_seeds)))
             save()
     seeds = np.arange(FIRST_SEED, FIRST_SEED + args.seeds)
     for i in range(args.seeds):  # seed by seed, both models: a partial run compares both
-        for kind in ("rnn", "lru"):
-            final_loss(original, helpers, kind, seeds, i, out, save, log)
+        for kind in args.models:
+            final_loss(original, helpers, kind, seeds, i, out, save, log, f"{args.out}.{kind}-{seeds[i]}.partial.npz")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Where an experiment's units run: in this process, in a local process pool, or on Ray.
 
-Every executor takes the units still missing from the store and yields (index, rows,
-seconds) as each finishes; the caller writes them to the store, so results land in the same
+Every executor takes the units still missing from the store, each with the folder where its
+trainings save their state (a stopped unit resumes from there: `training/checkpoint.py`), and
+yields (index, rows, seconds) as each finishes; the caller writes them to the store, so results land in the same
 place whichever executor computed them. Units are independent by construction (see
 `harness/experiment.py`), so their order of completion does not matter.
 
@@ -23,22 +24,29 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from curse_of_memory.errors import ConfigError
 from curse_of_memory.harness.experiment import Experiment, Rows
+from curse_of_memory.training.checkpoint import saving_to
 
 EXECUTORS = ("local", "ray")
 Result = tuple[int, Rows, float]
 
 
-def timed_unit(run_unit: Callable, config: dict[str, Any]) -> tuple[Rows, float]:
-    """Run one unit and time it; what pool and Ray workers execute. `run_unit` is an
-    experiment's module-level function, so it pickles by reference (by name)."""
+def timed_unit(
+    run_unit: Callable, config: dict[str, Any], folder: Path, progress: Callable[[float], None] = lambda fraction: None
+) -> tuple[Rows, float]:
+    """Run one unit, its trainings saving to and resuming from `folder`; return its rows and
+    its compute seconds (this run's, plus what the trainings it resumed had spent before).
+    What pool and Ray workers execute: `run_unit` is an experiment's module-level function,
+    so it pickles by reference (by name)."""
     start = time.perf_counter()
-    rows = run_unit(config, lambda fraction: None)
-    return rows, time.perf_counter() - start
+    with saving_to(folder) as saving:
+        rows = run_unit(config, progress)
+    return rows, time.perf_counter() - start + saving.resumed_seconds
 
 
 @dataclass(frozen=True)
@@ -66,34 +74,37 @@ class Executor:
             _ray_module().shutdown()
 
     def run(
-        self, experiment: Experiment, configs: list[dict], progress: Callable[[int, float], None]
+        self,
+        experiment: Experiment,
+        configs: list[dict],
+        folders: list[Path],
+        progress: Callable[[int, float], None],
     ) -> Iterator[Result]:
         """Yield (index into configs, rows, seconds) for every unit, as they finish.
 
-        progress(index, fraction) reports the advance of a unit running in this process, from
-        0 when it starts.
+        folders[i] holds the saved trainings of unit i (`timed_unit`); progress(index,
+        fraction) reports the advance of a unit running in this process, from 0 when it starts.
         """
         if not configs:
             return iter(())
+        jobs = list(zip(configs, folders, strict=True))
         if self.kind == "ray":
-            return _on_ray(experiment, configs, self.workers, self.address)
+            return _on_ray(experiment, jobs, self.workers, self.address)
         if self.workers > 1:
-            return _in_pool(experiment, configs, self.workers)
-        return _in_process(experiment, configs, progress)
+            return _in_pool(experiment, jobs, self.workers)
+        return _in_process(experiment, jobs, progress)
 
 
-def _in_process(experiment, configs, progress) -> Iterator[Result]:
-    for i, config in enumerate(configs):
+def _in_process(experiment, jobs, progress) -> Iterator[Result]:
+    for i, (config, folder) in enumerate(jobs):
         progress(i, 0.0)  # names the unit now starting
-        start = time.perf_counter()
-        rows = experiment.run_unit(config, lambda fraction, i=i: progress(i, fraction))
-        yield i, rows, time.perf_counter() - start
+        yield i, *timed_unit(experiment.run_unit, config, folder, lambda fraction, i=i: progress(i, fraction))
 
 
-def _in_pool(experiment, configs, workers) -> Iterator[Result]:
+def _in_pool(experiment, jobs, workers) -> Iterator[Result]:
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(timed_unit, experiment.run_unit, c): i for i, c in enumerate(configs)}
+        futures = {pool.submit(timed_unit, experiment.run_unit, *job): i for i, job in enumerate(jobs)}
         for future in concurrent.futures.as_completed(futures):
             rows, seconds = future.result()
             yield futures[future], rows, seconds
@@ -141,11 +152,11 @@ def start_ray(address: str | None, workers: int) -> None:
         raise ConfigError(f"cannot connect to the Ray cluster at {address}: {first_line}") from None
 
 
-def _on_ray(experiment, configs, workers, address) -> Iterator[Result]:
+def _on_ray(experiment, jobs, workers, address) -> Iterator[Result]:
     start_ray(address, workers)
     ray = _ray_module()
     task = ray.remote(num_cpus=1)(timed_unit)
-    pending = {task.remote(experiment.run_unit, c): i for i, c in enumerate(configs)}
+    pending = {task.remote(experiment.run_unit, *job): i for i, job in enumerate(jobs)}
     while pending:
         (done,), _ = ray.wait(list(pending), num_returns=1)
         rows, seconds = ray.get(done)

@@ -7,7 +7,8 @@ written to a temporary name in the same folder and renamed into place: a killed 
 either the whole file or no file, never a partial one, and two workers finishing the same unit
 just replace one complete copy with another. A unit file that cannot be read (a damaged disk, a
 copy cut short) is moved aside as `<key>.parquet.corrupt`, named in one warning, and the unit
-is computed again.
+is computed again. An unfinished unit's trainings save their state in `<key>.partial/`
+(`training/checkpoint.py`), removed once the unit is stored.
 """
 
 from __future__ import annotations
@@ -176,6 +177,10 @@ class RunStore:
 
     def path(self, key: str) -> Path:
         return self.root / f"{key}.parquet"
+
+    def partial(self, key: str) -> Path:
+        """Where the unfinished unit `key` saves its trainings (removed once it is stored)."""
+        return self.root / f"{key}.partial"
 
     def write(self, key: str, rows: Rows, seconds: float) -> None:
         write_rows(self.path(key), rows, {"seconds": repr(seconds)})

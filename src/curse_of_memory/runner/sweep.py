@@ -141,10 +141,12 @@ def run_units(
     def on_progress(j: int, fraction: float) -> None:  # reads the live count `done`
         report(done + fraction, labels[missing[j]])
 
-    for j, unit_rows, seconds in executor.run(experiment, configs, on_progress):
+    folders = [store.partial(keys[i]) for i in missing]
+    for j, unit_rows, seconds in executor.run(experiment, configs, folders, on_progress):
         key = keys[missing[j]]
         rows = [{**r, "unit": key} for r in unit_rows]
         store.write(key, rows, seconds)
+        shutil.rmtree(folders[j], ignore_errors=True)
         found[key] = (rows, seconds)
         done += 1
         report(done)

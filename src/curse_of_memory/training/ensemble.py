@@ -22,6 +22,7 @@ import numpy as np
 import optax
 from jax import Array
 
+from curse_of_memory.training.checkpoint import run_chunks
 from curse_of_memory.training.schedule import SCHEDULES, learning_rate_at
 
 VALIDATION_SEED_OFFSET = 4315623
@@ -146,20 +147,20 @@ def train_ensemble(
     val_keys = jnp.stack([jax.random.PRNGKey(int(s) + VALIDATION_SEED_OFFSET) for s in seeds])
     protocol = _Protocol(steps, steps_per_epoch, schedule, optimizer, project, epoch_metrics, metrics_every)
 
-    chunk = metrics_every * _chunk_size(n_epochs // metrics_every)
-    losses, metric_chunks = [], []
-    for first in range(0, n_epochs, chunk):
-        params, opt_state, loss, metrics = _run_epochs(
-            params, opt_state, static, task, data_keys, lrs, jnp.asarray(first), chunk, protocol
-        )
-        losses.append(np.asarray(loss))
-        metric_chunks.append(jax.tree.map(np.asarray, metrics))
-        if on_progress is not None:
-            on_progress((first + chunk) * steps_per_epoch, steps)
+    def run_chunk(state, first):
+        first = jnp.asarray(first)
+        params, opt_state, loss, metrics = _run_epochs(*state, static, task, data_keys, lrs, first, chunk, protocol)
+        return (params, opt_state), loss, metrics
 
+    chunk = metrics_every * _chunk_size(n_epochs // metrics_every)
+    describe = f"ensemble {seeds.tolist()} {learning_rates} {protocol[:3]} {metrics_every} {validation_batches}"
+    (params, opt_state), losses, metrics = run_chunks(
+        run_chunk, (params, opt_state), n_epochs=n_epochs, chunk=chunk, describe=describe,
+        on_progress=on_progress, steps_per_epoch=steps_per_epoch,
+    )  # fmt: skip
     # Chunks are (epochs or snapshots, S, L, ...): put that axis after the member axes.
-    epoch_loss = np.moveaxis(np.concatenate(losses), 0, -1)
-    metrics = {k: np.moveaxis(np.concatenate([m[k] for m in metric_chunks]), 0, 2) for k in metric_chunks[0]}
+    epoch_loss = np.moveaxis(losses, 0, -1)
+    metrics = {k: np.moveaxis(v, 0, 2) for k, v in metrics.items()}
     validation = _validation_loss(task, static, params, val_keys, validation_batches)
     return EnsembleResult(
         epoch_loss=epoch_loss,

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from curse_of_memory.training.checkpoint import run_chunks
 from curse_of_memory.training.ensemble import (
     OPTIMIZERS,
     TRAIN_DATA_SEED_OFFSET,
@@ -135,22 +136,23 @@ def train_members(
     data_keys = jnp.stack([jax.random.PRNGKey(int(s) + TRAIN_DATA_SEED_OFFSET) for s in seeds])
     val_keys = jnp.stack([jax.random.PRNGKey(int(s) + VALIDATION_SEED_OFFSET) for s in seeds])
 
-    chunk = _chunk_size(n_epochs)
-    losses, metrics = [], []
-    for first in range(0, n_epochs, chunk):
-        params, states, loss, metric = _run_epochs(
-            params, states, statics, tasks, template, lrs, data_keys, jnp.asarray(first), chunk, protocol
+    def run_chunk(state, first):
+        params, states, loss, metrics = _run_epochs(
+            *state, statics, tasks, template, lrs, data_keys, jnp.asarray(first), chunk, protocol
         )
-        losses.append(np.asarray(loss))
-        metrics.append(jax.tree.map(np.asarray, metric))
-        if on_progress is not None:
-            on_progress((first + chunk) * steps_per_epoch, steps)
+        return (params, states), loss, metrics
 
+    chunk = _chunk_size(n_epochs)
+    describe = f"members {list(seeds)} {[m.learning_rate for m in members]} {protocol[:3]} {validation_batches}"
+    (params, states), losses, metrics = run_chunks(
+        run_chunk, (params, states), n_epochs=n_epochs, chunk=chunk, describe=describe,
+        on_progress=on_progress, steps_per_epoch=steps_per_epoch,
+    )  # fmt: skip
     order = np.concatenate([np.asarray(g) for g in groups])
     inverse = np.argsort(order)
     # (E, S, M, ...) in group order -> (S, M, E, ...) in the members' order
-    per_member = lambda *chunks: np.moveaxis(np.concatenate(chunks), 0, 2)[:, inverse]  # noqa: E731
-    epoch_loss = per_member(*losses)
+    per_member = lambda a: np.moveaxis(a, 0, 2)[:, inverse]  # noqa: E731
+    epoch_loss = per_member(losses)
     validation = np.asarray(_validation_loss(params, statics, tasks, template, val_keys, validation_batches))
     models = [None] * len(members)
     for g, group in enumerate(groups):
@@ -161,7 +163,7 @@ def train_members(
         final_loss=epoch_loss[..., -1],
         validation_loss=validation[:, inverse],
         diverged=~np.all(np.isfinite(epoch_loss), axis=-1),
-        metrics=jax.tree.map(per_member, *metrics),
+        metrics={k: per_member(v) for k, v in metrics.items()},
         models=models,
     )
 
