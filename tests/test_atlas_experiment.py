@@ -60,3 +60,16 @@ def test_claims_follow_the_exponents():
     failed = [k for k, v in verdict.items() if v == "fail"]
     assert failed[0].startswith("complex diagonal RNN: eigenvalue sensitivity") and failed[1].startswith("LRU")
     assert all(c.status == "fail" for c in ATLAS.claims([], s) if c.checked)
+
+
+def test_fig5b_claims_fit_only_the_papers_range_of_memory():
+    """A gradient flat over t = 1..100 that drops 100x at t = 1000 (beyond Fig. 5B) passes; one
+    that varies 10x inside the range fails."""
+    s = ATLAS.settings("full", overrides={"layers": ["gru"], "checks": ["signal"]})
+    gru = lambda values: [  # noqa: E731
+        {"layer": "gru", "check": "signal", "memory_scale": t, "group": "gradient cell", "value": v}
+        for t, v in zip((1.0, 10.0, 100.0, 1000.0), values, strict=True)
+    ]
+    status = lambda rows: next(c.status for c in ATLAS.claims(rows, s) if "gradient cell" in c.claim)  # noqa: E731
+    assert status(gru([2.0, 2.0, 2.0, 0.02])) == "pass"
+    assert status(gru([2.0, 0.6, 0.2, 0.2])) == "fail"

@@ -33,8 +33,11 @@ from curse_of_memory.training import train_ensemble
 
 SOURCE = "Zucchet & Orvieto 2024"
 # A quantity within 3x across memory scales 1..100 (the spread Fig. 5B allows the LRU and the
-# chrono GRU/LSTM) has |exponent| <= log 3 / log 100.
+# chrono GRU/LSTM) has |exponent| <= log 3 / log 100. Those claims fit the scales of Fig. 5B's
+# range only; the full profile's t = 1000 goes beyond what the paper shows (the per-layer info
+# claims keep every scale).
 FLAT = float(np.log(3) / np.log(100))
+PAPER_RANGE = 100.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,9 +116,12 @@ def run_unit(c, progress):
     return [{k: v for k, v in r.items() if k != "epoch_loss"} for r in rows]
 
 
-def exponent(rows, layer, check, group, min_scale=0.0) -> float:
-    """Slope of log value against log memory scale (scales >= min_scale, finite positive values)."""
-    picked = [r for r in select(rows, layer=layer, check=check, group=group) if r["memory_scale"] >= min_scale]
+def exponent(rows, layer, check, group, min_scale=0.0, max_scale=np.inf) -> float:
+    """Slope of log value against log memory scale (scales in [min_scale, max_scale], finite
+    positive values)."""
+    picked = [
+        r for r in select(rows, layer=layer, check=check, group=group) if min_scale <= r["memory_scale"] <= max_scale
+    ]
     t, v = column(picked, "memory_scale"), column(picked, "value")
     keep = np.isfinite(v) & (v > 0)
     if keep.sum() < 2:
@@ -215,8 +221,8 @@ def claims(rows, s):
         for group in [g for g in groups(rows, "lru", "signal") if g.startswith("gradient") and "angle" not in g]:
             out.append(
                 at_most(
-                    f"LRU: |exponent| of the deep stack's {group} (everything but the angle stays flat)",
-                    abs(exponent(rows, "lru", "signal", group)),
+                    f"LRU: |exponent| of the deep stack's {group} over t <= 100 (everything but the angle stays flat)",
+                    abs(exponent(rows, "lru", "signal", group, max_scale=PAPER_RANGE)),
                     FLAT,
                     source=f"{SOURCE}, Fig. 5B: the LRU's gradients within ~3x over memory 1-100, except the angle",
                 )
@@ -226,8 +232,8 @@ def claims(rows, s):
             for group in [g for g in groups(rows, layer, "signal") if g.startswith("gradient")]:
                 out.append(
                     at_most(
-                        f"{LAYERS[layer][0]}: |exponent| of the deep stack's {group}",
-                        abs(exponent(rows, layer, "signal", group)),
+                        f"{LAYERS[layer][0]}: |exponent| of the deep stack's {group} over t <= 100",
+                        abs(exponent(rows, layer, "signal", group, max_scale=PAPER_RANGE)),
                         FLAT,
                         source=f"{SOURCE}, Fig. 5B: chrono GRU/LSTM gradients within ~3x over memory 1-100",
                     )
