@@ -7,8 +7,9 @@ data-dependent diagonal decay,
     y_t = W_o (S_t^T q_t)                                                   (d,)
 
 The rows of S are d_k v-dimensional diagonal recurrences with the time-varying eigenvalue
-alpha_t, computed in parallel with `linear_recurrence` (the paper's chunked form trades this
-scan for matrix products on accelerators); `step` is the sequential definition.
+alpha_t: `step` is the sequential definition, `parallel` the same recurrence as a parallel scan
+(`linear_recurrence`; the paper's chunked form trades this scan for matrix products on
+accelerators).
 """
 
 from __future__ import annotations
@@ -48,7 +49,16 @@ class GatedLinearAttention(eqx.Module):
         return S, self.out(S.T @ q)
 
     def __call__(self, x: Float[Array, "T d"]) -> Float[Array, "T d"]:
-        """y (T, d) for inputs x (T, d), from S = 0."""
+        """y (T, d) for inputs x (T, d), from S = 0: `step` scanned over time on CPU (faster there than
+        the parallel form: bench/atlas_scans.py, docs/performance.md), `parallel` on
+        accelerators."""
+        if jax.default_backend() == "cpu":
+            start = jnp.zeros((self.key.weight.shape[0], self.value.weight.shape[0]), x.dtype)
+            return jax.lax.scan(lambda S, x_t: self.step(S, x_t), start, x)[1]
+        return self.parallel(x)
+
+    def parallel(self, x: Float[Array, "T d"]) -> Float[Array, "T d"]:
+        """The same y (T, d) from a parallel scan over time (`linear_recurrence`)."""
         alpha, q, k, v = self._gates(x)
         T, d_k, d_v = x.shape[0], k.shape[-1], v.shape[-1]
         decay = jnp.repeat(alpha, d_v, axis=-1)  # S flattened row-major: entry (i, j) decays with alpha_i

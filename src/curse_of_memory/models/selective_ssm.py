@@ -8,8 +8,8 @@ c of d and state n of N,
     y_t[c] = sum_n C_t[n] h_t[c, n] + D[c] x_t[c]
 
 (zero-order hold for A, Euler for B, as Mamba's code). Its eigenvalues exp(Delta_t A) depend on
-the input: a time-varying diagonal recurrence of d N states, computed in parallel with
-`linear_recurrence`; `step` is the sequential definition. The convolution, gating and
+the input: a time-varying diagonal recurrence of d N states, `step` its sequential definition
+and `parallel` the same recurrence as a parallel scan (`linear_recurrence`). The convolution, gating and
 projections of a full Mamba block are left out: this is the recurrent core.
 """
 
@@ -48,7 +48,15 @@ class SelectiveSSM(eqx.Module):
         return h, h @ c + self.D * x
 
     def __call__(self, x: Float[Array, "T d"]) -> Float[Array, "T d"]:
-        """y (T, d) for inputs x (T, d), from h = 0."""
+        """y (T, d) for inputs x (T, d), from h = 0: `step` scanned over time on CPU (faster there than
+        the parallel form: bench/atlas_scans.py, docs/performance.md), `parallel` on
+        accelerators."""
+        if jax.default_backend() == "cpu":
+            return jax.lax.scan(lambda h, x_t: self.step(h, x_t), jnp.zeros(self.A_log.shape, x.dtype), x)[1]
+        return self.parallel(x)
+
+    def parallel(self, x: Float[Array, "T d"]) -> Float[Array, "T d"]:
+        """The same y (T, d) from a parallel scan over time (`linear_recurrence`)."""
         decay, u, c = self._discretized(x)
         T, d, N = u.shape
         h = linear_recurrence(decay.reshape(T, d * N), u.reshape(T, d * N)).reshape(T, d, N)
