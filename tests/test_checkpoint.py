@@ -156,3 +156,10 @@ def test_the_runner_resumes_a_stopped_unit_and_counts_its_earlier_compute(tmp_pa
     assert units.rows[0]["final_loss"] == float(reference.final_loss[0, 0])
     assert units.seconds > saved > 0
     assert not partial_folder.exists(), "the saved trainings go once the unit is stored"
+
+
+def test_an_unreadable_save_is_named_and_the_training_starts_over(tmp_path, reference, caplog):
+    (tmp_path / "training-0.npz").write_bytes(b"PK\x03\x04 cut short")
+    with saving_to(tmp_path):
+        assert_identical(ensemble(), reference)
+    assert "unreadable saved training" in caplog.text and "training-0.npz" in caplog.text

@@ -2,8 +2,8 @@
 
 Every executor takes the units still missing from the store, each with the folder where its
 trainings save their state (a stopped unit resumes from there: `training/checkpoint.py`), and
-yields (index, rows, seconds) as each finishes; the caller writes them to the store, so results land in the same
-place whichever executor computed them. Units are independent by construction (see
+yields (index, rows, seconds) as each finishes; the caller writes them to the store, so results
+land in the same place whichever executor computed them. Units are independent by construction (see
 `harness/experiment.py`), so their order of completion does not matter.
 
 - ``local`` with one worker (the default) runs units one after the other in this process,

@@ -16,8 +16,10 @@ import contextlib
 import contextvars
 import hashlib
 import itertools
+import logging
 import os
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,7 @@ class Saving:
     resumed_seconds: float = 0.0
 
 
+log = logging.getLogger("curse_of_memory")
 _SAVING: contextvars.ContextVar[Saving | None] = contextvars.ContextVar("saving", default=None)
 
 
@@ -120,7 +123,9 @@ def _save(path: Path, fingerprint: str, state: Any, epoch: int, seconds: float, 
 def _load(path: Path, fingerprint: str, template: Any) -> tuple[Any, int, float, Records] | None:
     """(state, next epoch, seconds spent, records) saved at `path` for this fingerprint, the
     state rebuilt in `template`'s structure; None when there is no such file or it is of
-    another training (or unreadable: the training then starts over)."""
+    another training; None and a warning when it cannot be read (the training starts over)."""
+    if not path.exists():
+        return None
     try:
         with np.load(path) as saved:
             if str(saved["fingerprint"]) != fingerprint:
@@ -130,5 +135,6 @@ def _load(path: Path, fingerprint: str, template: Any) -> tuple[Any, int, float,
             metrics = {k.removeprefix("metric/"): saved[k] for k in saved.files if k.startswith("metric/")}
             records = (saved["loss"], metrics)
             return jax.tree.unflatten(treedef, state), int(saved["epoch"]), float(saved["seconds"]), records
-    except (OSError, KeyError, ValueError):
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        log.warning("unreadable saved training %s (%s); starting it over", path, str(error)[:120])
         return None

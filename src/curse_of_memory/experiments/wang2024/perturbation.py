@@ -302,7 +302,7 @@ EXPERIMENT = Experiment(
     "kernel L1 distance, +inf when a perturbed rate leaves the stable half-line; Gaussian perturbations normalized "
     "per tensor in the 2-norm, applied to rates (raw parameters) and coefficients alike; 10 draws (quick) or 30; "
     "beta from 1e-6 doubling to ~2 (the spec's grid starts at 5e-4, where the widest models' crossings were "
-    "unresolved). Medians over seeds. E5.2 is checked for the direct "
-    "map only (a stable map may never cross). The nonlinear "
-    "setting (b) (tanh/hardtanh residual RNNs trained on sampled data) and the MNIST appendix are not run.",
+    "unresolved). Medians over seeds. E5.2 is checked for the direct map only (a stable map may never cross). "
+    "The nonlinear setting (b) (tanh/hardtanh residual RNNs trained on sampled data) and the MNIST appendix are "
+    "not run.",
 )
