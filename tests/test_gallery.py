@@ -56,7 +56,8 @@ def test_missing_and_unreadable_entries(tmp_path):
     text = gallery_markdown(tmp_path, {ID: get_experiment(ID)}, {})
     assert f"| `{ID}` |" in text and "not run yet" in text
     folder = _fake_run(tmp_path, [], code={"hash": "0123"})
-    assert "full (seed 0) (stale)" in gallery_markdown(tmp_path, {ID: get_experiment(ID)}, {})
+    text = gallery_markdown(tmp_path, {ID: get_experiment(ID)}, {})
+    assert "full (seed 0) (stale)" in text and "1 of 1 experiments published (1 stale: computed by older" in text
     (folder / "claims.json").write_text('[{"claim": "old schema", "passed": true}]')
     with pytest.raises(ConfigError, match="current claim schema"):
         gallery_markdown(tmp_path, {ID: get_experiment(ID)}, {})

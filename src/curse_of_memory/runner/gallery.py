@@ -97,7 +97,7 @@ def results_table(
     """(the totals line and the table, one paragraph per failing claim) of the gallery; links
     are prefixed by `link` (the gallery folder as seen from where the table is written)."""
     gallery_dir = Path(gallery_dir)
-    rows, failures, totals, finished = [], [], [0, 0, 0], 0
+    rows, failures, totals, finished, stale = [], [], [0, 0, 0], 0, 0
     for experiment_id, experiment in experiments.items():
         folder = gallery_dir / experiment_id
         label = f"{experiment.paper}, {experiment.figure_label}"
@@ -113,6 +113,7 @@ def results_table(
         totals = [totals[0] + passed, totals[1] + checked - passed, totals[2] + n_info]
         finished += 1
         figure = f"[figure]({link}{experiment_id}/figure.png)" if (folder / "figure.png").is_file() else "no figure"
+        stale += is_stale(meta, experiment)
         profile = profile_label(meta) + (" (stale)" if is_stale(meta, experiment) else "")
         rows.append(
             f"| [`{experiment_id}`]({link}{experiment_id}/summary.md) | {label} | {profile} | {passed} "
@@ -126,7 +127,9 @@ def results_table(
                     f"({c.source}). Likely reason: {reason}"
                 )
     table = [
-        f"{finished} of {len(experiments)} experiments published. "
+        f"{finished} of {len(experiments)} experiments published"
+        + (f" ({stale} stale: computed by older code, to be run again)" if stale else "")
+        + ". "
         f"Checked claims: {totals[0]} pass, {totals[1]} fail; {totals[2]} informational.",
         "",
         "| experiment | paper, figure | profile | pass | fail | info | time | figure |",
