@@ -113,8 +113,9 @@ def results_table(
         totals = [totals[0] + passed, totals[1] + checked - passed, totals[2] + n_info]
         finished += 1
         figure = f"[figure]({link}{experiment_id}/figure.png)" if (folder / "figure.png").is_file() else "no figure"
-        stale += is_stale(meta, experiment)
-        profile = profile_label(meta) + (" (stale)" if is_stale(meta, experiment) else "")
+        outdated = is_stale(meta, experiment)  # hashes the experiment's source: once per row
+        stale += outdated
+        profile = profile_label(meta) + (" (stale)" if outdated else "")
         rows.append(
             f"| [`{experiment_id}`]({link}{experiment_id}/summary.md) | {label} | {profile} | {passed} "
             f"| {checked - passed} | {n_info} | {_minutes(meta)} | {figure} |"
