@@ -9,8 +9,8 @@ c of d and state n of N,
 
 (zero-order hold for A, Euler for B, as Mamba's code). Its eigenvalues exp(Delta_t A) depend on
 the input: a time-varying diagonal recurrence of d N states, `step` its sequential definition
-and `parallel` the same recurrence as a parallel scan (`linear_recurrence`). The convolution, gating and
-projections of a full Mamba block are left out: this is the recurrent core.
+and `parallel` the same recurrence as a parallel scan (`linear_recurrence`). The convolution,
+gating and projections of a full Mamba block are left out: this is the recurrent core.
 """
 
 from __future__ import annotations

@@ -299,7 +299,7 @@ EXPERIMENT = Experiment(
     "layers, from the papers' (tanh RNN, LSTM, GRU, complex diagonal RNN, LRU, S4D) to StableSSM, RG-LRU, "
     "minGRU, a Mamba-style selective SSM, gated linear attention and mLSTM.",
     profiles=PROFILES,
-    minutes={"quick": 15, "full": 60},
+    minutes={"quick": 30, "full": 250},
     units=units,
     run_unit=run_unit,
     claims=claims,

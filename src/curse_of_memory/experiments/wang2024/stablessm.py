@@ -331,7 +331,7 @@ EXPERIMENT = Experiment(
     "sweep of an S4D-like model on a polynomial-memory functional and on sequential 8x8 digits: best stays "
     "trainable at learning rates where direct diverges.",
     profiles=PROFILES,
-    minutes={"quick": 4, "full": 90},
+    minutes={"quick": 4, "full": 540},
     units=units,
     run_unit=run_unit,
     claims=claims,
