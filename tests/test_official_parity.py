@@ -19,7 +19,9 @@ def original():
 
 
 def test_the_teacher_is_the_originals(original):
-    assert teacher_error(original) <= 1e-6
+    # Bit-identical on one CPU, not across CPUs: the teacher is built by float32 linear algebra
+    # whose rounding depends on the machine (1.7e-6 between the fixture's machine and another).
+    assert teacher_error(original) <= 1e-5
 
 
 @pytest.mark.parametrize("kind", ["lru", "rnn"])

@@ -86,7 +86,8 @@ def test_the_default_teacher_is_the_papers():
     for prng, (low, high), zero in (("legacy", (0.99243, 0.99688), 118.7), ("current", (0.99356, 0.99753), 310)):
         task = teacher_student(0.99, prng=prng)
         magnitudes = np.sort(np.abs(np.linalg.eigvals(np.asarray(task.teacher.A[0]))))
-        assert (round(float(magnitudes[0]), 5), round(float(magnitudes[-1]), 5)) == (low, high)
+        # to the paper's five decimals (float32 rounding differs across CPUs in the last one)
+        np.testing.assert_allclose([magnitudes[0], magnitudes[-1]], [low, high], rtol=0, atol=1e-5)
         np.testing.assert_allclose(float(task.zero_predictor_loss()), zero, rtol=1e-3)
     assert teacher_student(0.99).teacher_kernel.shape == (300, 1, 1)
     with pytest.raises(ValueError, match="prng"):
