@@ -53,8 +53,9 @@ def flat(tree, prefix):
     return {"/".join([prefix, *map(part, path)]): np.asarray(leaf) for path, leaf in leaves}
 
 
-def setup(original, kind, seed, lr, steps):
-    """The original's task, model, initial parameters and optimizer, keyed as in its train.py."""
+def setup(original, kind, seed, lr, steps, constant=False):
+    """The original's task, model, initial parameters and optimizer, keyed as in its train.py
+    (its cosine schedule, or its constant one)."""
     model_lib, regression = original
     _, model_rng, _ = jax.random.split(jax.random.PRNGKey(seed), 3)
     teacher = regression.LinearSystem(
@@ -67,7 +68,7 @@ def setup(original, kind, seed, lr, steps):
     else:
         model = model_lib.MultiHeadRNN(d_hidden=HIDDEN, d_output=1, max_nu=1.0, max_phase=3.14)
     params = model.init(model_rng, jnp.ones((BATCH, T, 1)))
-    schedule = optax.warmup_cosine_decay_schedule(1e-7, lr, 0, steps, 1e-7)
+    schedule = optax.constant_schedule(lr) if constant else optax.warmup_cosine_decay_schedule(1e-7, lr, 0, steps, 1e-7)
     opt = optax.adam(learning_rate=schedule)
     return teacher, loader, model, params, opt
 

@@ -7,10 +7,12 @@ mapped exactly onto the teacher (loss at round-off, `models.from_teacher`), so t
 the Gauss-Newton matrix, of rank 2n + 1. Effective learning rates: each student trained on
 the teacher-student task of Sec. 4 at nu0 = 0.99 with a constant learning rate for 10k steps,
 then Adam's effective learning rate of every parameter (Sec. 3.6,
-`diagnostics.effective_learning_rates`).
+`diagnostics.effective_learning_rates`), over several training seeds: training is chaotic
+(docs/parity.md), so the paper's one run is one draw, and the claims compare it with the
+median over ours (`seed_claims`).
 
-A unit is either {"kind": "hessian", "model", ...} or {"kind": "eff_lr", "model", ...}; both
-figures' rows carry "kind" and "model".
+A unit is either {"kind": "hessian", "model", ...} or {"kind": "eff_lr", "model", "seed", ...};
+both figures' rows carry "kind" and "model".
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from curse_of_memory.diagnostics import (
     spectrum,
 )
 from curse_of_memory.experiments.zucchet2024.teacher_student_runs import TrainingSettings
-from curse_of_memory.harness.claims import Claim, holds
+from curse_of_memory.harness.claims import Claim, holds, info
 from curse_of_memory.harness.plotting import new_figure, save
 from curse_of_memory.harness.settings import setting
 from curse_of_memory.harness.table import select
@@ -48,7 +50,8 @@ HESSIAN_TEACHERS = ("paper", "redrawn")
 @dataclass(frozen=True, kw_only=True)
 class CurvatureSettings(TrainingSettings):
     """The Hessians' teacher, batch and spectrum cut-offs, and the training of the
-    effective-learning-rate runs (one per model); the defaults are the paper's."""
+    effective-learning-rate runs; the defaults are the paper's, but for the seeds (the paper
+    trains one)."""
 
     hessian_teacher: str = setting(
         "paper",
@@ -68,6 +71,9 @@ class CurvatureSettings(TrainingSettings):
         1e-3, "constant learning rate of the effective-learning-rate runs", low=0, low_open=True
     )
     max_phase: float = setting(3.14, "largest eigenvalue phase of the students' initialization", low=0, high=np.pi)
+    seeds: int = setting(
+        10, "training seeds of the effective-learning-rate runs per model (seed, seed + 1, ...)", low=1
+    )
 
 
 # Distinct, non-conjugate teacher eigenvalues closer than this (and pairs closer than this to
@@ -178,6 +184,7 @@ def effective_lr_row(model_name: str, init, c: dict) -> dict:
         "learning_rate": c["learning_rate"],
         "labels": [g for g, v in by_group.items() for _ in range(v.size)],
         "eff_lr": np.concatenate([np.asarray(v) for v in by_group.values()]).tolist(),
+        "seed": c["seed"],
         "final_loss": float(result.final_loss[0, 0]),
         "diverged": bool(result.diverged[0, 0]),
     }
@@ -217,9 +224,26 @@ def hessian_units(s: CurvatureSettings, names) -> list[dict]:
 
 
 def lr_units(s: CurvatureSettings, names) -> list[dict]:
-    """One effective-learning-rate unit (one training run) per model name."""
+    """One effective-learning-rate unit (one training run) per model name and seed."""
     keep = ("nu0", "learning_rate", "steps", "d_hidden", "T", "batch_size", "teacher_seed", "max_phase")
-    return [{"kind": "eff_lr", "model": m, "seed": s.seed, **s.pick(*keep)} for m in names]
+    seeds = range(s.seed, s.seed + s.seeds)
+    return [{"kind": "eff_lr", "model": m, "seed": seed, **s.pick(*keep)} for m in names for seed in seeds]
+
+
+def lr_runs(rows, model: str) -> dict[int, dict]:
+    """{seed: effective-lr row} of one model."""
+    return {r["seed"]: r for r in select(rows, kind="eff_lr", model=model)}
+
+
+def seed_claims(claim: str, values, check) -> list[Claim]:
+    """`check(text, value)` applied to the median over training seeds of a per-run quantity,
+    and the quantity's range over the seeds as info. Training is chaotic (docs/parity.md), so
+    the paper's one run is compared with the middle of our runs, not with one of them."""
+    values = np.asarray(values, dtype=float)
+    return [
+        check(f"{claim} (median of {values.size} seeds)", float(np.median(values))),
+        info(f"{claim}: range over the seeds", None, measured=f"{np.nanmin(values):.3g} to {np.nanmax(values):.3g}"),
+    ]
 
 
 def hessian_claims(rows, s, models, n_states=4):
@@ -258,7 +282,7 @@ def divergence_claims(rows) -> list[Claim]:
     """A failing claim per effective-lr run that diverged."""
     return [
         holds(
-            f"{r['model']}: effective-lr run diverged",
+            f"{r['model']}: effective-lr run of seed {r['seed']} diverged",
             False,
             source=SOURCE,
             expected="no divergence",
@@ -296,20 +320,25 @@ def draw_hessians(rows, ax_row, title):
 
 
 def draw_effective_lrs(rows, ax, base_lr):
-    """One jittered strip of log10 effective lr per parameter group of each trained model."""
+    """One jittered strip of log10 effective lr per parameter group of each trained model,
+    pooled over its seeds."""
     rng = np.random.default_rng(0)
     position, ticks = 0, []
-    for r in select(rows, kind="eff_lr"):
-        for g in dict.fromkeys(r["labels"]):
-            values = group_values(r, g)
+    for model in dict.fromkeys(r["model"] for r in select(rows, kind="eff_lr")):
+        runs = lr_runs(rows, model).values()
+        for g in dict.fromkeys(next(iter(runs))["labels"]):
+            values = np.concatenate([group_values(r, g) for r in runs])
             positive = values[values > 0]
-            ax.plot(position + 0.15 * rng.uniform(-1, 1, positive.size), np.log10(positive), ".", ms=3)
-            ticks.append((position, f"{r['model']}: {g} ({np.mean(values <= 0):.0%} <= 0)"))
+            ax.plot(position + 0.15 * rng.uniform(-1, 1, positive.size), np.log10(positive), ".", ms=2, alpha=0.5)
+            ticks.append((position, f"{model}: {g} ({np.mean(values <= 0):.0%} <= 0)"))
             position += 1
     ax.axhline(np.log10(base_lr), color="grey")
     ax.axhline(np.log10(base_lr * np.sqrt(10)), color="grey", ls=":")
     ax.set_xticks([p for p, _ in ticks], [t for _, t in ticks], rotation=90, fontsize=6)
-    ax.set(ylabel="log10 effective lr", title="Adam effective learning rates (grey: base lr; dotted: ceiling)")
+    ax.set(
+        ylabel="log10 effective lr",
+        title="Adam effective learning rates, all seeds (grey: base lr; dotted: ceiling)",
+    )
 
 
 def curvature_figure(rows, s, path):

@@ -6,8 +6,9 @@ the teacher; 29 parameters each, ordered magnitude, angle, gamma or step, B, C, 
 Hessian has rank 2n + 1 and its sharpest directions are dominated by the angle coordinate.
 
 Effective learning rates after 10k steps at constant lr 1e-3 on the task of Sec. 4 at
-nu0 = 0.99: in the LRU only the angle coordinate w_theta gets small rates (its gradients are
-large); in S4 the step couples A_re, A_im and the step, which all get small rates.
+nu0 = 0.99, over 10 training seeds: in the LRU only the angle coordinate w_theta gets small
+rates (its gradients are large); in S4 the step couples A_re, A_im and the step, which all get
+small rates.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from curse_of_memory.experiments.zucchet2024.curvature_at_optimum import (
     hessian_claims,
     hessian_row,
     hessian_units,
+    lr_runs,
     lr_units,
     positive_median,
+    seed_claims,
     teacher_and_batch,
     trace_share,
 )
@@ -44,9 +47,9 @@ class Fig9Settings(CurvatureSettings):
     """The curvature protocol of Fig. 4 (same teacher, batch and training) for the LRU and S4."""
 
 
-# As Fig. 4: both profiles run the paper's protocol (seconds for the Hessians, one 10k-step
-# training run per model).
-PROFILES = {"quick": Fig9Settings(), "full": Fig9Settings()}
+# As Fig. 4: both profiles run the paper's training protocol, with 3 (quick) and 10 (full)
+# seeds per model.
+PROFILES = {"quick": Fig9Settings(seeds=3), "full": Fig9Settings()}
 
 LRU_ANGLE = "lambda_log_theta"
 S4_COUPLED = ("lambda_a_re", "lambda_a_im", "lambda_raw_step")
@@ -108,6 +111,12 @@ def run_unit(c, progress):
     return [effective_lr_row(c["model"], init(c["model"], c), c)]
 
 
+def paper_rate(name):
+    """(text, value) -> the claim that value is within a factor 3 of the paper's saved rate `name`."""
+    source = f"Fig. 9: {PAPER_RATES[name]} ({SAVED_RATES}; factor 3)"
+    return lambda text, value: within_factor(text, value, PAPER_RATES[name], source=source)
+
+
 def small_fraction(row, group, base):
     return float(np.mean(group_values(row, group) < SMALL * base))
 
@@ -132,43 +141,41 @@ def claims(rows, s):
                 measured=f"{H['s4']['loss_at_optimum'] / H['s4']['zero_loss']:.2g}",
             )
         )
-    lr = {r["model"]: r for r in select(rows, kind="eff_lr")}
     base = s.learning_rate
-    if "lru" in lr:
-        groups = list(dict.fromkeys(lr["lru"]["labels"]))
-        others = {g: small_fraction(lr["lru"], g, base) for g in groups if g != LRU_ANGLE}
+    lru = list(lr_runs(rows, "lru").values())
+    if lru:
         paper = PAPER_RATES["w_theta small fraction"]
-        out.append(
-            within(
-                f"LRU: fraction of w_theta entries with effective lr < {SMALL:g} x base lr",
-                small_fraction(lr["lru"], LRU_ANGLE, base),
+        out += seed_claims(
+            f"LRU: fraction of w_theta entries with effective lr < {SMALL:g} x base lr",
+            [small_fraction(r, LRU_ANGLE, base) for r in lru],
+            lambda text, v: within(
+                text,
+                v,
                 paper - FRACTION_TOLERANCE,
                 paper + FRACTION_TOLERANCE,
                 source=f"Fig. 9: {paper} ({SAVED_RATES}; 3 binomial standard errors)",
-            )
+            ),
         )
-        worst = max(others, key=others.get)
-        out.append(
-            at_most(f"LRU: largest such fraction among the other groups ({worst})", others[worst], 0.05, source=SOURCE)
+        others = {g: [small_fraction(r, g, base) for r in lru] for g in dict.fromkeys(lru[0]["labels"])}
+        others.pop(LRU_ANGLE)
+        worst = max(others, key=lambda g: np.median(others[g]))
+        out += seed_claims(
+            f"LRU: largest such fraction among the other groups ({worst})",
+            others[worst],
+            lambda text, v: at_most(text, v, 0.05, source=SOURCE),
         )
-        out.append(
-            within_factor(
-                "LRU: median effective lr of w_nu / ceiling lr sqrt(10)",
-                float(np.median(group_values(lr["lru"], "lambda_log_neg_log_nu")) / (base * np.sqrt(10))),
-                PAPER_RATES["w_nu / ceiling"],
-                source=f"Fig. 9: {PAPER_RATES['w_nu / ceiling']} ({SAVED_RATES}; factor 3)",
-            )
+        out += seed_claims(
+            "LRU: median effective lr of w_nu / ceiling lr sqrt(10)",
+            [np.median(group_values(r, "lambda_log_neg_log_nu")) / (base * np.sqrt(10)) for r in lru],
+            paper_rate("w_nu / ceiling"),
         )
-    if "s4" in lr:
-        for g in S4_COUPLED:
-            out.append(
-                within_factor(
-                    f"S4: median positive effective lr of {g} / base lr",
-                    positive_median(group_values(lr["s4"], g)) / base,
-                    PAPER_RATES[g],
-                    source=f"Fig. 9: {PAPER_RATES[g]} ({SAVED_RATES}; factor 3)",
-                )
-            )
+    s4 = list(lr_runs(rows, "s4").values())
+    for g in S4_COUPLED if s4 else ():
+        out += seed_claims(
+            f"S4: median positive effective lr of {g} / base lr",
+            [positive_median(group_values(r, g)) / base for r in s4],
+            paper_rate(g),
+        )
     return out + divergence_claims(rows)
 
 
@@ -179,7 +186,7 @@ EXPERIMENT = Experiment(
     description="Fig. 4 for the LRU and the S4D-like model: the LRU's sharp directions and small Adam effective "
     "learning rates concentrate on the eigenvalue angle; S4's step couples A and the step.",
     profiles=PROFILES,
-    minutes={"quick": 3, "full": 3},
+    minutes={"quick": 4, "full": 12},
     units=units,
     run_unit=run_unit,
     claims=claims,
@@ -192,7 +199,8 @@ EXPERIMENT = Experiment(
         "missed the optimum slightly; its values are not in the paper, and we model the miss as the exact "
         "values rounded to float32 (the original S4 module declares its parameters float32), which leaves a "
         "residual far above round-off and a tail of small eigenvalues, so the rank claim is then made for the"
-        " LRU only. 'Small' effective learning rate means below 0.1 x the base lr. Effective-lr runs: one "
-        "seed each, constant lr 1e-3, 10k steps, S4 with unshared step."
+        " LRU only. 'Small' effective learning rate means below 0.1 x the base lr. Effective-lr runs: "
+        "constant lr 1e-3, 10k steps, S4 with unshared step, one run per model and training seed; as in Fig. 4, "
+        "the claims check the median over the seeds against the paper's one run and record their range."
     ),
 )
