@@ -20,8 +20,9 @@ sub-batch and the parameters after one more step; initial parameters of `--init-
 (distributions); and the final training loss (last epoch's mean) of every seed, seed by seed for both models.
 The file is rewritten after every run, and a rerun with the same --out resumes where it stopped
 (within a run too: its state is saved every SAVE_EVERY epochs).
-Processes with different --models can share one --out: each save merges, under a file lock, the
-seeds the others finished since it started.
+Processes can share one --out (two per model use both cores): a seed in progress is locked by
+its process and skipped by the others, and each save merges, under a file lock, the seeds the
+others finished since it started.
 """
 
 import argparse
@@ -170,7 +171,15 @@ def main():
     seeds = np.arange(FIRST_SEED, FIRST_SEED + args.seeds)
     for i in range(args.seeds):  # seed by seed, both models: a partial run compares both
         for kind in args.models:
-            final_loss(original, helpers, kind, seeds, i, out, save, log, f"{args.out}.{kind}-{seeds[i]}.partial.npz")
+            partial = f"{args.out}.{kind}-{seeds[i]}.partial.npz"
+            with open(partial + ".lock", "w") as lock:
+                try:  # a seed another process is running is left to it
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    log(f"{kind} seed {seeds[i]}: run by another process")
+                    continue
+                save()  # takes in the seeds the others finished, this one perhaps
+                final_loss(original, helpers, kind, seeds, i, out, save, log, partial)
 
 
 if __name__ == "__main__":
