@@ -66,6 +66,8 @@ def setup(original, kind, seed, lr, steps, constant=False):
     loader = regression.RegressionDataLoader(teacher, seed + 1, BATCH, STEPS_PER_EPOCH)
     if kind == "lru":
         model = model_lib.LRU(d_input=1, d_hidden=HIDDEN, d_output=1, min_nu=NU0, max_nu=1.0, max_phase=3.14)
+    elif kind == "s4":  # Fig. 9's S4: one channel, unshared steps
+        model = model_lib.S4(d_model=1, hiddens_per_input=HIDDEN, min_nu=NU0, max_nu=1.0, shared_Delta=False)
     else:
         model = model_lib.MultiHeadRNN(d_hidden=HIDDEN, d_output=1, max_nu=1.0, max_phase=3.14)
     params = model.init(model_rng, jnp.ones((BATCH, T, 1)))
