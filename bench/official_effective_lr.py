@@ -74,7 +74,7 @@ def main():
     helpers = importlib.import_module("source.train_helpers")
     runs = json.load(open(args.out))["runs"] if os.path.exists(args.out) else []
     for seed in range(FIRST_SEED, FIRST_SEED + args.seeds):
-        if any(r.get("model", "rnn") == args.model and r["seed"] == seed for r in runs):
+        if any(r["model"] == args.model and r["seed"] == seed for r in runs):
             continue
         runs.append(rates(original, helpers, args.model, seed))
         print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
