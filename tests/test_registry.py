@@ -67,3 +67,17 @@ def test_layers_import_downwards():
         for path in (PACKAGE / layer).glob("*.py"):
             bad = {m for m in _imported_modules(path) if m.startswith("curse_of_memory.experiments")}
             assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
+
+
+def test_readme_lists_every_experiment_with_its_expected_times():
+    """The README's experiment table has one row per registered id with the quick and full
+    times that `list` prints (the registry's `minutes`)."""
+    from curse_of_memory.cli import expected_time
+
+    text = (PACKAGE.parents[1] / "README.md").read_text()
+    section = text.split("\n## Experiments\n", 1)[1].split("\n#", 1)[0]
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("| `")]
+    times = {row[0].strip("`"): row[-2:] for row in cells}
+    assert len(times) == len(cells), "an id is listed twice"
+    expected = {e.id: [expected_time(e.minutes["quick"]), expected_time(e.minutes["full"])] for e in EXPERIMENTS}
+    assert times == expected

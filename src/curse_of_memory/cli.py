@@ -68,6 +68,12 @@ def parse_override(text: str) -> tuple[str, object]:
         return key, value
 
 
+def expected_time(minutes: float) -> str:
+    """An experiment's expected time as the README's table and `list` print it: "~6 min",
+    or hours from 90 minutes on ("~2.5 h")."""
+    return f"~{minutes:g} min" if minutes < 90 else f"~{minutes / 60:.2g} h"
+
+
 def cmd_list(args) -> int:
     experiments = registry().values()
     if args.json:
@@ -93,8 +99,8 @@ def cmd_list(args) -> int:
             [
                 e.id,
                 f"{e.paper}, {e.figure_label}",
-                f"~{e.minutes['quick']:g} min",
-                f"~{e.minutes['full']:g} min",
+                expected_time(e.minutes["quick"]),
+                expected_time(e.minutes["full"]),
                 e.description,
             ]
             for e in experiments
@@ -109,9 +115,8 @@ def cmd_show(args) -> int:
     overrides = dict(parse_override(text) for text in args.set)
     settings = exp.settings(args.profile, seed=args.seed, overrides=overrides)
     print(f"{exp.id}: {exp.paper}, {exp.figure_label}. {exp.description}")
-    print(
-        f"Profile {args.profile} (~{exp.minutes[args.profile]:g} min). Change a setting with --set NAME=VALUE (JSON)."
-    )
+    time = expected_time(exp.minutes[args.profile])
+    print(f"Profile {args.profile} ({time}). Change a setting with --set NAME=VALUE (JSON).")
     rows = describe(settings)
     print_table(
         ["name", "type", "value", "allowed", "meaning"],
