@@ -115,8 +115,8 @@ def cmd_show(args) -> int:
     overrides = dict(parse_override(text) for text in args.set)
     settings = exp.settings(args.profile, seed=args.seed, overrides=overrides)
     print(f"{exp.id}: {exp.paper}, {exp.figure_label}. {exp.description}")
-    time = expected_time(exp.minutes[args.profile])
-    print(f"Profile {args.profile} ({time}). Change a setting with --set NAME=VALUE (JSON).")
+    duration = expected_time(exp.minutes[args.profile])
+    print(f"Profile {args.profile} ({duration}). Change a setting with --set NAME=VALUE (JSON).")
     rows = describe(settings)
     print_table(
         ["name", "type", "value", "allowed", "meaning"],
