@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from curse_of_memory.cli import expected_time
 from curse_of_memory.experiments import registry
 from curse_of_memory.harness.settings import PROFILES, Settings
 
@@ -72,8 +73,6 @@ def test_layers_import_downwards():
 def test_readme_lists_every_experiment_with_its_expected_times():
     """The README's experiment table has one row per registered id with the quick and full
     times that `list` prints (the registry's `minutes`)."""
-    from curse_of_memory.cli import expected_time
-
     text = (PACKAGE.parents[1] / "README.md").read_text()
     section = text.split("\n## Experiments\n", 1)[1].split("\n#", 1)[0]
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("| `")]
