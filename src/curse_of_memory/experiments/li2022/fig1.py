@@ -184,7 +184,7 @@ EXPERIMENT = Experiment(
     description="Linear RNNs trained by gradient descent: an exponential-sum teacher trains smoothly, "
     "Airy memories Ai(2.25 (t - t0)) show plateaus that lengthen with the delay t0.",
     profiles=PROFILES,
-    minutes={"quick": 4, "full": 20},
+    minutes={"quick": 4, "full": 5},
     units=units,
     run_unit=run_unit,
     claims=claims,

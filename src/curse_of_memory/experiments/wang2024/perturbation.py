@@ -287,7 +287,7 @@ EXPERIMENT = Experiment(
     "polynomial memory: a shared stability radius for exponential memory; for polynomial memory the direct "
     "parametrization's crossings move left with width, a stable (softplus/exp) one keeps wider models better.",
     profiles=PROFILES,
-    minutes={"quick": 4, "full": 25},
+    minutes={"quick": 3, "full": 3},
     units=units,
     run_unit=run_unit,
     claims=claims,

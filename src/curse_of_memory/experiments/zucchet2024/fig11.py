@@ -169,7 +169,7 @@ EXPERIMENT = Experiment(
     description="The dense linear RNN split into 1 to 32 heads at nu0 = 0.99: the loss falls by orders of "
     "magnitude with more heads, and Adam's effective learning rate of A rises.",
     profiles=PROFILES,
-    minutes={"quick": 3, "full": 90},
+    minutes={"quick": 3, "full": 15},
     units=units,
     run_unit=run_unit,
     claims=claims,
