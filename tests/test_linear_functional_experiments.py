@@ -156,6 +156,43 @@ def test_perturbation_end_to_end_at_toy_scale(tmp_path):
         np.all(np.array(r["envelope"][1:]) >= np.array(r["envelope"][:-1])) for r in rows
     )
     assert {c.claim[:4] for c in outcome.claims} >= {"E5.1", "E5.2", "E5.3"}
+    # Widths that do not lower the unperturbed error must fail E5.1.
+    flat = [dict(r, envelope=[1.0] * len(r["envelope"])) for r in rows]
+    assert not any(c.passed for c in _by_claim(PERTURB.claims(flat, s), "E5.1"))
+
+
+def _stablessm_rows(best_diverges: bool, scale_error: float = 1e-13):
+    """Digits sweep rows where `direct` diverges above lr 1e-3, and `best` with it or not."""
+    rows = [{"kind": "scales", "max_relative_error": scale_error}]
+    for lr in (1e-3, 1e-2, 1e-1):
+        for p in ("direct", "best"):
+            diverged = lr > 1e-3 and (p == "direct" or best_diverges)
+            rows.append(
+                {
+                    "kind": "sweep",
+                    "task": "digits",
+                    "parametrization": p,
+                    "lr": lr,
+                    "seed": 0,
+                    "diverged": diverged,
+                    "nonfinite": diverged,
+                    "final_loss": np.inf if diverged else 0.1,
+                }
+            )
+    return rows
+
+
+def test_stablessm_claims_follow_the_rows():
+    """Checked claims pass where `best` trains at the rates where `direct` diverges, and fail where
+    it diverges with it, or where the closed-form gradient scales disagree with autodiff."""
+    s = STABLE.settings("quick")
+
+    def verdicts(rows):
+        return {c.claim[:4]: c.passed for c in STABLE.claims(rows, s) if c.checked}
+
+    assert verdicts(_stablessm_rows(best_diverges=False)) == {"grad": True, "E6.1": True, "E6.2": True, "E6.4": True}
+    assert verdicts(_stablessm_rows(best_diverges=True)) == {"grad": True, "E6.1": False, "E6.2": False, "E6.4": True}
+    assert not verdicts(_stablessm_rows(best_diverges=False, scale_error=1e-3))["grad"]
 
 
 TOY_STABLESSM = {

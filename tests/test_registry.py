@@ -1,5 +1,6 @@
 """Every registered experiment, both profiles: typed settings, JSON-able units, claims that
-never pass on no data; and the layers import downwards (no experiment module imports another)."""
+never pass on no data (or, where they cannot be computed on none, a named test of rows that must
+fail); and the layers import downwards (no experiment module imports another)."""
 
 import ast
 import json
@@ -13,6 +14,21 @@ from curse_of_memory.harness.settings import PROFILES, Settings
 
 EXPERIMENTS = list(registry().values())
 PACKAGE = Path(__file__).parents[1] / "src" / "curse_of_memory"
+# The experiments whose claims cannot be computed on no rows, each with the test that feeds them
+# rows that must fail: with the empty-rows check below, every experiment has one.
+FAILING_ROWS_TESTS = {
+    "li2022-approximation": "test_approximation_end_to_end_and_claims_fail_without_a_curse",
+    "li2022-plateau": "test_plateau_end_to_end_and_flat_hitting_times_fail",
+    "wang2024-memory-function": "test_memory_function_claims_fail_for_a_slow_nonlinear_model",
+    "wang2024-perturbation": "test_perturbation_end_to_end_at_toy_scale",
+    "wang2024-stablessm": "test_stablessm_claims_follow_the_rows",
+    "zucchet2024-fig1": "test_fig1_claims_pass_on_theory_and_fail_on_bad_monte_carlo",
+    "zucchet2024-fig2": "test_fig2_as_published_changes_the_expected_limit",
+    "zucchet2024-fig6": "test_fig6_claims_hold_and_fail_on_a_wrong_curvature",
+    "zucchet2024-fig12": "test_fig12_claims_on_rows_that_must_fail",
+    "zucchet2024-fig14": "test_fig14_constant_gates_are_exact_at_toy_scale",
+    "zucchet2024-fig15": "test_fig15_claims_fail_when_the_state_ignores_its_timescale",
+}
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -30,11 +46,15 @@ def test_settings_and_units(experiment, profile):
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=lambda e: e.id)
 def test_no_claim_passes_without_data(experiment):
     """On no rows a claim fails, or the claims cannot be computed (the run then fails with exit
-    status 1, keeping the previous outputs): none passes by construction."""
+    status 1, keeping the previous outputs) and a named test feeds them rows that must fail:
+    none passes by construction."""
     for profile in PROFILES:
         try:
             claims = experiment.claims([], experiment.settings(profile))
         except (KeyError, IndexError, ValueError, TypeError, ZeroDivisionError):
+            assert experiment.id in FAILING_ROWS_TESTS, f"{experiment.id}: no test of its claims on rows that must fail"
+            test = f"def {FAILING_ROWS_TESTS[experiment.id]}("
+            assert any(test in path.read_text() for path in Path(__file__).parent.glob("test_*.py")), test
             continue
         assert not [c.claim for c in claims if c.passed], f"{experiment.id} ({profile}) passes claims on no rows"
         assert any(c.checked for c in claims), f"{experiment.id} ({profile}) checks nothing on no rows"

@@ -58,11 +58,38 @@ def test_fig12_chunks_add_up_to_the_whole_autocorrelation(tmp_path):
     assert outcome.claims[0].claim.startswith("sharp drop")
 
 
+def test_fig12_claims_on_rows_that_must_fail(tmp_path):
+    """A smooth 0.9^Delta decay fails the synthetic inputs' match with their generating model;
+    on a user's embeddings, where the paper's shape is checked, it has neither the sharp drop nor
+    a correlation time of a few hundred steps, while a drop onto a slow 0.997^Delta passes both."""
+    lags = np.arange(512)
+
+    def chunk(R):
+        return [{"kind": "chunk", "start": 0, "stop": 1, "R": R.tolist()}]
+
+    smooth = chunk(0.9**lags)
+    assert any(c.checked and not c.passed for c in FIG12.claims(smooth, FIG12.settings("quick")))
+    np.save(tmp_path / "user.npy", np.random.default_rng(0).normal(size=(256, 512, 2)).astype(np.float32))
+    user = FIG12.settings("quick", overrides={"inputs": str(tmp_path / "user.npy")})
+
+    def verdicts(rows):
+        return {c.claim.split(":")[0]: c.passed for c in FIG12.claims(rows, user)}
+
+    assert verdicts(smooth) == {"sharp drop": False, "slow exponential decay": False}
+    drop_then_slow = chunk(0.8 * (lags == 0) + 0.2 * 0.997**lags)
+    assert verdicts(drop_then_slow) == {"sharp drop": True, "slow exponential decay": True}
+
+
 def test_fig14_constant_gates_are_exact_at_toy_scale(tmp_path):
     overrides = {"d_hidden": 4, "T": 40, "sample": 1, "time_points": 6, "off_diagonal_entries": 4}
-    outcome = reproduce(FIG14, FIG14.settings("quick", overrides=overrides), tmp_path)
+    s = FIG14.settings("quick", overrides=overrides)
+    outcome = reproduce(FIG14, s, tmp_path)
     exact = [c for c in outcome.claims if c.claim.startswith("constant gates")]
     assert len(exact) == 7 and all(c.passed for c in exact)
+    # A diagonal 1% off z^dt must fail the exactness claims.
+    rows = read_rows(tmp_path / "zucchet2024-fig14" / "results.parquet")
+    off = [dict(r, diagonal=(1.01 * np.asarray(r["diagonal"])).tolist()) for r in rows]
+    assert any(not c.passed for c in FIG14.claims(off, s) if c.claim.startswith("constant gates"))
 
 
 def test_fig15_sensitivity_paths_agree(x64, rng):
@@ -72,6 +99,17 @@ def test_fig15_sensitivity_paths_agree(x64, rng):
     h_full, dh_full = final_state_and_sensitivity(cell, x, False)
     np.testing.assert_allclose(h_jvp, h_full, rtol=1e-12)
     np.testing.assert_allclose(dh_jvp, dh_full, rtol=1e-10)
+
+
+def test_fig15_claims_fail_when_the_state_ignores_its_timescale():
+    """Units whose h and dh/db are the same at every timescale contradict Var h falling with the
+    timescale: that claim fails in every regime."""
+    s = FIG15.settings("quick")
+    bias = np.linspace(-1.0, 5.0, 400)
+    same = {"kind": "sample", "sample": 0, "bias": bias.tolist(), "h": [1.0] * 400, "dh": [1.0] * 400}
+    rows = [dict(same, scale_x=x, scale_h=h) for x, h in s.regimes]
+    falling = [c for c in FIG15.claims(rows, s) if "Var h decreases" in c.claim]
+    assert len(falling) == len(s.regimes) and not any(c.passed for c in falling)
 
 
 @pytest.mark.slow
