@@ -138,6 +138,29 @@ def test_sine_end_to_end_keeps_a_diverged_run(tmp_path):
     )
 
 
+def test_multistep_schedule_is_pytorchs_multisteplr_per_epoch():
+    """Epoch e trains at lr gamma^bisect_right(milestones, e), PyTorch's closed form of
+    MultiStepLR stepped once per epoch; before the schedule the update is clipped Adam's."""
+    import bisect
+
+    import jax.numpy as jnp
+
+    from curse_of_memory.experiments.ribeiro2020.orbits import multistep_clipped_adam
+    from curse_of_memory.training import OPTIMIZERS
+
+    steps_per_epoch, milestones, gamma = 2, [2, 3], 0.5
+    scheduled = multistep_clipped_adam(tuple(m * steps_per_epoch for m in milestones), gamma)
+    plain = OPTIMIZERS["clipped_adam"]
+    params = jnp.zeros(3)
+    s1, s2 = scheduled.init(params), plain.init(params)
+    for step in range(10):
+        grads = jnp.array([0.1, -0.05, 0.02]) * (1 + step)  # crosses the 0.25 clip at step 2
+        u1, s1 = scheduled.update(grads, s1)
+        u2, s2 = plain.update(grads, s2)
+        factor = gamma ** bisect.bisect_right(milestones, step // steps_per_epoch)
+        np.testing.assert_allclose(u1, factor * u2, rtol=1e-6)
+
+
 def sine_rows(period_error, slstm_spread, lstm_loss=0.01, slstm_loss=0.45):
     rows = []
     for m, loss, spread in (("lstm", lstm_loss, 1.0), ("slstm", slstm_loss, slstm_spread)):
@@ -194,6 +217,8 @@ def test_symbol_end_to_end_at_toy_scale(tmp_path):
             "orbit_burn_in": 20,
             "orbit_initial": 3,
             "models": ["lstm"],
+            "schedule": "multistep",  # the full profile's step decay
+            "milestones": [1],
         },
     )
     outcome = reproduce(SYMBOL, s, tmp_path)

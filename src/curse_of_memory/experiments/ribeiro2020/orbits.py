@@ -4,9 +4,9 @@ rows and the figures' orbit panels.
 
 Networks: an LSTM, a stable LSTM (the same LSTM projected after every step) or an
 orthogonal RNN (expRNN), each followed by a linear head. Training: Adam with the global
-gradient norm clipped to 0.25 ("clipped_adam"), a cosine-decaying (or constant) learning
-rate in place of the code's step decay, the paper's summed
-losses, `steps_per_epoch` minibatches per epoch; orbits recorded by an `OrbitDiagram` hook
+gradient norm clipped to 0.25 ("clipped_adam"), the code's step decay (PyTorch's MultiStepLR
+stepped per epoch: x gamma at each milestone epoch; or a cosine decay, or none), the paper's
+summed losses, `steps_per_epoch` minibatches per epoch; orbits recorded by an `OrbitDiagram` hook
 inside the compiled loop after every k-th epoch (epochs e with e mod k = k - 1, the official
 code's interval_orbit = k), and only then.
 """
@@ -14,11 +14,13 @@ code's interval_orbit = k), and only then.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 import numpy as np
+import optax
 
 from curse_of_memory.diagnostics import OrbitDiagram, orbit_spread
 from curse_of_memory.harness.claims import Claim, info
@@ -26,9 +28,10 @@ from curse_of_memory.harness.plotting import new_figure
 from curse_of_memory.harness.settings import Settings, require, setting
 from curse_of_memory.harness.table import select
 from curse_of_memory.models import lstm, orthogonal_rnn, readout, stable_lstm_projection
-from curse_of_memory.training import SCHEDULES, train_ensemble
+from curse_of_memory.training import OPTIMIZERS, SCHEDULES, train_ensemble
 
 MODELS = ("lstm", "slstm", "ornn")
+SCHEDULE_CHOICES = ("multistep", *SCHEDULES)
 LABELS = {"lstm": "LSTM", "slstm": "sLSTM", "ornn": "oRNN"}
 COLORS = {"lstm": "tab:blue", "slstm": "tab:orange", "ornn": "tab:green"}
 
@@ -50,7 +53,17 @@ class OrbitTrainingSettings(Settings):
     epochs: int = setting(10000, "training epochs", low=1)
     steps_per_epoch: int = setting(10, "minibatches per epoch", low=1)
     lr: float = setting(1e-3, "peak learning rate of Adam", low=0, low_open=True)
-    schedule: str = setting("cosine", "learning-rate schedule", choices=SCHEDULES)
+    schedule: str = setting(
+        "multistep",
+        "learning-rate schedule: the code's MultiStepLR (x gamma at each milestone epoch), cosine to 1e-7, or constant",
+        choices=SCHEDULE_CHOICES,
+    )
+    milestones: list[int] = setting(
+        [500, 1000, 2000, 8000, 15000, 25000],
+        "epochs at which the multistep schedule multiplies the lr by gamma",
+        low=1,
+    )
+    gamma: float = setting(0.1, "factor of the multistep schedule at each milestone", low=0, low_open=True)
     seeds: int = setting(1, "training seeds per model (seed, seed + 1, ...)", low=1)
     orbit_every: int = setting(50, "epochs between orbit snapshots (a divisor of epochs)", low=1)
     orbit_initial: int = setting(4, "initial states of the orbit probes (std 100)", low=1)
@@ -73,9 +86,39 @@ class OrbitTrainingSettings(Settings):
         return list(range(self.seed, self.seed + self.seeds))
 
 
+@cache
+def multistep_clipped_adam(milestone_steps: tuple[int, ...], gamma: float) -> optax.GradientTransformation:
+    """Clipped Adam whose update at step t is scaled by gamma^(number of milestone_steps <= t):
+    with a constant learning rate, PyTorch's MultiStepLR stepped once per epoch (epoch e >= a
+    milestone m uses the decayed rate; milestone_steps = m x steps per epoch). Cached, so that
+    units of equal settings reuse one compilation."""
+    boundaries = jnp.asarray(milestone_steps)
+    return optax.chain(OPTIMIZERS["clipped_adam"], optax.scale_by_schedule(lambda t: gamma ** jnp.sum(t >= boundaries)))
+
+
+# The settings of OrbitTrainingSettings that every unit of both studies carries.
+TRAINING_SETTINGS = (
+    "d_hidden",
+    "epochs",
+    "steps_per_epoch",
+    "lr",
+    "schedule",
+    "milestones",
+    "gamma",
+    "orbit_every",
+    "orbit_initial",
+    "orbit_steps",
+    "orbit_burn_in",
+)
+
+
 def train_with_orbits(task, c, orbit: OrbitDiagram, d_in: int, d_out: int, progress):
     """One ensemble (seeds x the learning rate) of model c["model"], orbits every c["orbit_every"] epochs."""
     init = partial(build_model, c["model"], d_in=d_in, d_hidden=c["d_hidden"], d_out=d_out)
+    optimizer, schedule = "clipped_adam", c["schedule"]
+    if schedule == "multistep":  # train_ensemble's own schedules are cosine and constant
+        steps = tuple(m * c["steps_per_epoch"] for m in c["milestones"])
+        optimizer, schedule = multistep_clipped_adam(steps, c["gamma"]), "constant"
     return train_ensemble(
         task,
         init,
@@ -83,8 +126,8 @@ def train_with_orbits(task, c, orbit: OrbitDiagram, d_in: int, d_out: int, progr
         learning_rates=[c["lr"]],
         steps=c["epochs"] * c["steps_per_epoch"],
         steps_per_epoch=c["steps_per_epoch"],
-        schedule=c["schedule"],
-        optimizer="clipped_adam",
+        schedule=schedule,
+        optimizer=optimizer,
         project=stable_lstm_projection if c["model"] == "slstm" else None,
         epoch_metrics=orbit,
         metrics_every=c["orbit_every"],
