@@ -3,12 +3,12 @@ profile (10 seeds, 20k full-batch steps on the 128 fixed paths), in the filter f
 
     PYTHONPATH=src python bench/li2022_fig4_gd_rates.py [--inputs white] [--lrs 0.1 0.03 0.01]
 
-With a linear activation the residual RNN is the causal filter dt C (I + dt W)^s [U, b]
-(`ResidualRNN.kernel`, with the bias's offset): training it through a convolution instead of the
+With a linear activation the residual RNN is the causal filter dt C (I + dt W)^s U
+(`ResidualRNN.kernel`) plus the bias's offset: training it through a convolution instead of the
 sequential scan is ~10x faster on CPU and follows the same gradient descent (the script first
 prints the loss and gradient of both forms at seed 0's initialization). Prints, per rate: the
 seeds whose loss became NaN, the median loss at epochs 1, 10, 50, 100, 150 and 200 (100 steps
-each) and every seed's final loss. Used to choose the experiment's GD rate (docs/findings.md).
+each) and every seed's final loss (docs/findings.md has the full profile's).
 """
 
 from __future__ import annotations
@@ -26,16 +26,12 @@ from curse_of_memory.recurrence import causal_convolution
 
 
 def filter_output(model, x):
-    """y (n, T, 1) of a linear residual RNN for inputs x (n, T, 1), by convolution."""
-    step = jnp.eye(model.W.shape[0]) + model.dt * model.W
-
-    def body(v, _):
-        return step @ v, v
-
-    drive = model.dt * jnp.concatenate([model.U, model.b[:, None]], axis=1)  # (m, 2): input, bias
-    _, V = jax.lax.scan(body, drive, None, length=x.shape[1])
-    K = jnp.einsum("om,tmi->ti", model.C, V)  # (T, 2)
-    return causal_convolution(K[:, :1, None], x) + jnp.cumsum(K[:, 1])[None, :, None]
+    """y (n, T, 1) of a linear residual RNN for inputs x (n, T, 1), by convolution: the input's
+    filter `model.kernel(T)` and the bias's offset, the cumulative sum of the same filter with
+    b in place of U."""
+    T = x.shape[1]
+    bias_filter = eqx.tree_at(lambda m: m.U, model, model.b[:, None]).kernel(T)[:, 0, 0]
+    return causal_convolution(model.kernel(T), x) + jnp.cumsum(bias_filter)[None, :, None]
 
 
 def main():
