@@ -14,8 +14,9 @@ from curse_of_memory.diagnose import load_factory
 from curse_of_memory.diagnostics.approximation import curse_of_memory_bound, fixed_grid_fit, free_rate_fit
 from curse_of_memory.diagnostics.memory_function import as_float64, memory_function
 from curse_of_memory.diagnostics.perturbation import PerturbationCurve, crossings, perturbation_error
-from curse_of_memory.experiments.li2022.training_curves import escape_epoch, plateau
-from curse_of_memory.models import decay_sum_rnn, lru, tanh_rnn
+from curse_of_memory.experiments.li2022.residual_training import residual_student
+from curse_of_memory.experiments.li2022.training_curves import escape_epoch, median_curve, plateau
+from curse_of_memory.models import decay_sum_rnn, lru, residual_rnn, tanh_rnn
 from curse_of_memory.tasks import memory_task
 from curse_of_memory.theory.plateau import BumpTarget, delayed_gradient_norm, gradient_flow, reduced_loss
 from reference import finite_difference_grad
@@ -139,3 +140,24 @@ def test_plateau_detector_and_escape():
     smooth = np.geomspace(1, 1e-6, 100)
     assert plateau(smooth)[0] <= 0.05
     assert plateau(np.r_[1.0, np.nan])[0] == 0.0
+
+
+def test_median_curve_ranks_a_diverged_run_last():
+    runs = [[1.0, 0.5, 0.2], [2.0, 1.0, 0.4], [3.0, np.nan, np.nan]]
+    np.testing.assert_array_equal(median_curve(runs), [2.0, 1.0, 0.4])  # 1 of 3 diverged: still finite
+    assert np.all(np.isinf(median_curve([*runs, [4.0, np.nan, np.nan]])[1:]))  # 2 of 4: the median is inf
+
+
+def test_residual_student_redraws_until_hurwitz():
+    """Seeds 0-19 at width 16: six draws of W = -I + G/4 have an eigenvalue with Re >= 0 (seed 5:
+    0.48); the student redraws those, under vmap as in train_ensemble, and keeps the rest."""
+    keys = jnp.stack([jax.random.PRNGKey(s) for s in range(20)])
+    drawn = eqx.filter_vmap(lambda k: residual_rnn(k, 1, 16, activation="tanh", dt=0.1))(keys)
+    kept = eqx.filter_vmap(lambda k: residual_student(k, width=16, dt=0.1, activation="tanh"))(keys)
+    before = np.linalg.eigvals(np.asarray(drawn.W)).real.max(axis=1)
+    after = np.linalg.eigvals(np.asarray(kept.W)).real.max(axis=1)
+    assert np.sum(before >= 0) == 6 and np.all(after < 0)
+    same = np.all(np.asarray(drawn.W == kept.W), axis=(1, 2))
+    np.testing.assert_array_equal(same, before < 0)
+    single = residual_student(keys[5], width=16, dt=0.1, activation="tanh")
+    np.testing.assert_array_equal(single.W, kept.W[5])  # the same redraw outside vmap

@@ -43,5 +43,8 @@ def escape_epoch(loss, level: float, start: int = 0) -> float:
 
 
 def median_curve(curves) -> np.ndarray:
-    """Median over runs (axis 0) of loss curves, (epochs,); NaN where a run diverged."""
-    return np.median(np.asarray(curves, float), axis=0)
+    """Median over runs (axis 0) of loss curves, (epochs,). A diverged run's non-finite losses
+    count as +inf, the worst rank: the median stays finite while fewer than half have diverged
+    (a plain median of NaN would hide every finite run)."""
+    curves = np.asarray(curves, float)
+    return np.median(np.where(np.isnan(curves), np.inf, curves), axis=0)
