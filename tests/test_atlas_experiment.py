@@ -1,6 +1,8 @@
 """The atlas experiment end to end at toy scale, and claims that fail when the paper's
 predictions do not hold."""
 
+import numpy as np
+
 from curse_of_memory.experiments import get_experiment
 from curse_of_memory.runner.store import read_rows
 from curse_of_memory.runner.sweep import reproduce
@@ -73,3 +75,21 @@ def test_fig5b_claims_fit_only_the_papers_range_of_memory():
     status = lambda rows: next(c.status for c in ATLAS.claims(rows, s) if "gradient cell" in c.claim)  # noqa: E731
     assert status(gru([2.0, 2.0, 2.0, 0.02])) == "pass"
     assert status(gru([2.0, 0.6, 0.2, 0.2])) == "fail"
+
+
+def test_the_lrus_fig5b_claims_use_the_papers_spread_per_group():
+    """Fig. 5B (spec Fig 5, Checks): the magnitude gradient may vary ~20x over t = 1..100, the
+    rest ~2x: 10x passes and 30x fails for the magnitude; 2.5x fails for the rest."""
+    s = ATLAS.settings("full", overrides={"layers": ["lru"], "checks": ["signal"]})
+
+    def status(group, spread):
+        rows = [
+            {"layer": "lru", "check": "signal", "memory_scale": t, "group": group, "value": v}
+            for t, v in zip((1.0, 10.0, 100.0), np.geomspace(1.0, spread, 3), strict=True)
+        ]
+        return next(c.status for c in ATLAS.claims(rows, s) if group in c.claim)
+
+    assert status("gradient lambda magnitude", 10.0) == "pass"
+    assert status("gradient lambda magnitude", 30.0) == "fail"
+    assert status("gradient other", 1.8) == "pass"
+    assert status("gradient other", 2.5) == "fail"

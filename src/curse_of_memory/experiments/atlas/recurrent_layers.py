@@ -32,12 +32,15 @@ from curse_of_memory.tasks import teacher_student
 from curse_of_memory.training import train_ensemble
 
 SOURCE = "Zucchet & Orvieto 2024"
-# A quantity within 3x across memory scales 1..100 (the spread Fig. 5B allows the LRU and the
-# chrono GRU/LSTM) has |exponent| <= log 3 / log 100. Those claims fit the scales of Fig. 5B's
-# range only; the full profile's t = 1000 goes beyond what the paper shows (the per-layer info
-# claims keep every scale).
-FLAT = float(np.log(3) / np.log(100))
+# A quantity within a factor f across memory scales 1..100 (Fig. 5B's range) has |exponent| <=
+# log f / log 100. The Fig. 5B claims fit that range only; the full profile's t = 1000 goes
+# beyond what the paper shows (the per-layer info claims keep every scale). Flat is 3x, the chrono
+# GRU's spread (spec Fig 5, Checks: "activations vary < 3x; both gradient groups are flat"); the
+# LRU's groups have their own: "the omega_nu gradient has no systematic trend (within about 20x);
+# all-but-lambda stays within about 2x".
 PAPER_RANGE = 100.0
+FLAT = float(np.log(3) / np.log(PAPER_RANGE))
+LRU_SPREAD = {"gradient lambda magnitude": 20.0, "gradient other": 2.0}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,13 +221,15 @@ def claims(rows, s):
             )
         )
     if has("lru", "signal"):
-        for group in [g for g in groups(rows, "lru", "signal") if g.startswith("gradient") and "angle" not in g]:
+        for group in [g for g in groups(rows, "lru", "signal") if g in LRU_SPREAD]:
+            spread = LRU_SPREAD[group]
             out.append(
                 at_most(
-                    f"LRU: |exponent| of the deep stack's {group} over t <= 100 (everything but the angle stays flat)",
+                    f"LRU: |exponent| of the deep stack's {group} over t <= 100 (within {spread:g}x)",
                     abs(exponent(rows, "lru", "signal", group, max_scale=PAPER_RANGE)),
-                    FLAT,
-                    source=f"{SOURCE}, Fig. 5B: the LRU's gradients within ~3x over memory 1-100, except the angle",
+                    float(np.log(spread) / np.log(PAPER_RANGE)),
+                    source=f"{SOURCE}, Fig. 5B: over memory 1-100 the LRU's magnitude gradient has no systematic "
+                    "trend (within about 20x), all-but-lambda stays within about 2x (spec Fig 5, Checks)",
                 )
             )
     for layer in ("gru", "lstm"):
@@ -306,10 +311,11 @@ EXPERIMENT = Experiment(
     figure=figure,
     notes=(
         "Growth exponents are least-squares slopes of log quantity against log memory scale; a quantity "
-        "within 3x over 1-100 (|exponent| <= log 3 / log 100) is flat (Fig. 5B's spread for the LRU and the "
-        "chrono GRU/LSTM). The paper's predictions are checked where they apply (complex diagonal RNN: "
-        "sensitivity t^3 and variance t over t >= 10; LRU and chrono GRU/LSTM: flat deep-stack gradients "
-        "except the LRU's angle); every layer's exponents and class are recorded as info. The learning "
+        "within 3x over 1-100 (|exponent| <= log 3 / log 100) is flat (Fig. 5B's spread for the chrono GRU). "
+        "The paper's predictions are checked where they apply (complex diagonal RNN: sensitivity t^3 and "
+        "variance t over t >= 10; chrono GRU/LSTM: flat deep-stack gradients over t <= 100; LRU: its "
+        "magnitude gradient within 20x and the rest within 2x there, Fig. 5B's spreads, the angle "
+        "unchecked); every layer's exponents and class are recorded as info. The learning "
         "score deviates from Fig. 3's protocol: width 16 instead of 64, batch 32 instead of 128, fewer steps "
         "(1,000 full, 500 quick) and a two-rate grid, so that all twelve layers train in the time of one "
         "profile; the checks' sequences (2,048 full) are about twice the largest memory scale."
