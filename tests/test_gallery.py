@@ -84,12 +84,13 @@ def test_an_unfinished_full_profile_is_listed_with_its_stored_units(tmp_path):
     store = RunStore(tmp_path / "results" / "runs" / ID)
     store.write(unit_key(units[0], code_hash(experiment.run_unit)), [{"value": 1.0}], 1.0)
     store.write(unit_key(units[1], "other code"), [{"value": 1.0}], 1.0)  # not today's: not counted
+    store.partial(unit_key(units[1], code_hash(experiment.run_unit))).mkdir(parents=True)  # begun
     lines = update_gallery([tmp_path / "results"], tmp_path / "gallery", {ID: experiment})
     assert lines == [f"missing {ID}: no finished run published yet"]
     progress = json.loads((tmp_path / "gallery" / ID / "progress.json").read_text())
-    assert (progress["done"], progress["total"]) == (1, len(units)) and len(units) > 1
+    assert (progress["done"], progress["begun"], progress["total"]) == (1, 1, len(units)) and len(units) > 2
     table = (tmp_path / "gallery" / "README.md").read_text()
-    assert f"| full: 1 of {len(units)} units computed so far (resumable) |" in table
+    assert f"| full: 1 of {len(units)} units computed so far, 1 more begun (resumable) |" in table
 
 
 def test_every_registered_experiment_has_a_gallery_entry():

@@ -10,9 +10,9 @@ units' compute time when the run resumed from the store), the figure), then one 
 failing claim: what was measured against what the paper shows, and the likely reason, read from
 docs/results/reasons.json ({"<id>": {"<claim text>": "<reason>"}}), written by the person who
 analysed the failure. A full profile that has not finished (the store resumes it in the next
-session) is listed with the share of its units computed so far (`progress.json`). The project
-README holds a copy of the totals and the table between `README_MARKERS`, rewritten by the same
-command (`write_readme_table`).
+session) is listed with the share of its units computed so far and the units begun
+(`progress.json`). The project README holds a copy of the totals and the table between
+`README_MARKERS`, rewritten by the same command (`write_readme_table`).
 """
 
 from __future__ import annotations
@@ -68,13 +68,14 @@ def read_entry(folder: Path) -> tuple[dict, list[Claim]]:
 
 
 def record_progress(results_dirs: list[Path], folder: Path, experiment: Experiment) -> None:
-    """Write folder/progress.json: the most units of the full profile stored in any of
-    `results_dirs` for today's code (0 when none has started), of all its units."""
+    """Write folder/progress.json: of the full profile's units, the most stored in any of
+    `results_dirs` for today's code (0 when none has started) and the units begun there."""
     settings = experiment.settings("full")
     counts = [stored_units(experiment, settings, d) for d in results_dirs]
-    done, total = max(counts, default=(0, len(experiment.units(settings))))
+    done, begun, total = max(counts, default=(0, 0, len(experiment.units(settings))))
     folder.mkdir(parents=True, exist_ok=True)
-    progress = {"profile": "full", "done": done, "total": total, "code": {"hash": code_hash(experiment.run_unit)}}
+    code = {"hash": code_hash(experiment.run_unit)}
+    progress = {"profile": "full", "done": done, "begun": begun, "total": total, "code": code}
     (folder / "progress.json").write_text(json.dumps(progress, indent=2) + "\n")
 
 
@@ -105,7 +106,10 @@ def results_table(
             status = "not run yet"
             if (folder / "progress.json").is_file():
                 progress = json.loads((folder / "progress.json").read_text())
-                status = f"full: {progress['done']} of {progress['total']} units computed so far (resumable)"
+                status = f"full: {progress['done']} of {progress['total']} units computed so far"
+                if progress.get("begun"):
+                    status += f", {progress['begun']} more begun"
+                status += " (resumable)"
             rows.append(f"| `{experiment_id}` | {label} | {status} | | | | |")
             continue
         meta, claims = read_entry(folder)

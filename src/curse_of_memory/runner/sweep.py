@@ -158,13 +158,16 @@ def run_units(
     )
 
 
-def stored_units(experiment: Experiment, settings: Settings, out_root: Path) -> tuple[int, int]:
-    """(units of `settings` already stored under out_root/runs/<id>/ for today's code, all units):
+def stored_units(experiment: Experiment, settings: Settings, out_root: Path) -> tuple[int, int, int]:
+    """(units of `settings` already stored under out_root/runs/<id>/ for today's code, units
+    begun but not finished (their trainings' state saved in `<key>.partial/`), all units):
     how far a long run that has not finished yet has come."""
     code = code_hash(experiment.run_unit)
     keys = {unit_key(config, code) for config in experiment.units(settings)}
     store = RunStore(Path(out_root) / "runs" / experiment.id)
-    return sum(store.path(key).is_file() for key in keys), len(keys)
+    done = {key for key in keys if store.path(key).is_file()}
+    begun = sum(store.partial(key).is_dir() for key in keys - done)
+    return len(done), begun, len(keys)
 
 
 def profile_label(meta: dict[str, Any]) -> str:
