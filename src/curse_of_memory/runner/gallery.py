@@ -155,8 +155,9 @@ def gallery_markdown(gallery_dir: Path, experiments: Mapping[str, Experiment], r
         'reduced it; "stale" when the code has changed since); its folder holds the claims, the',
         "summary, the settings, code hash and versions (meta.json) and the figure. Time is the run's",
         'wall time, or its units\' compute time ("compute") when the run resumed from the store.',
-        "A full profile that spans sessions lists the share of its units stored so far; its store is",
-        "committed in `full-runs/` (full-runs/README.md) and resumed by the next session.",
+        "A full profile that spans sessions lists the share of its units stored so far and the units",
+        "begun; its store is committed in `full-runs/` (full-runs/README.md) and resumed by the next",
+        "session.",
         "",
         *table,
     ]
