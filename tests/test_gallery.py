@@ -85,6 +85,7 @@ def test_an_unfinished_full_profile_is_listed_with_its_stored_units(tmp_path):
     store.write(unit_key(units[0], code_hash(experiment.run_unit)), [{"value": 1.0}], 1.0)
     store.write(unit_key(units[1], "other code"), [{"value": 1.0}], 1.0)  # not today's: not counted
     store.partial(unit_key(units[1], code_hash(experiment.run_unit))).mkdir(parents=True)  # begun
+    store.partial(unit_key(units[0], code_hash(experiment.run_unit))).mkdir(parents=True)  # stored: not begun
     lines = update_gallery([tmp_path / "results"], tmp_path / "gallery", {ID: experiment})
     assert lines == [f"missing {ID}: no finished run published yet"]
     progress = json.loads((tmp_path / "gallery" / ID / "progress.json").read_text())
