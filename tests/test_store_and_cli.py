@@ -445,6 +445,50 @@ def test_killed_run_resumes_without_redoing_or_corrupting(tmp_path):
     assert not [p for p in runs.iterdir() if p.name.startswith(".")], "temporary files are cleaned up or replaced"
 
 
+def _children(pid):
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _running(pid):
+    """Whether `pid` still runs (an exited child nobody has reaped yet is a zombie, "Z")."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] not in "ZX"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+def test_sigterm_stops_the_pool_workers_and_exits_as_interrupted(tmp_path):
+    """`kill` of a `--workers 2` run (a scheduler's stop) ends its workers too, instead of
+    leaving them computing as orphans; the run exits 130 like Ctrl-C."""
+    long_units = ["--set", "epochs=100000", "--set", 'models=["lstm","slstm"]', "--set", "orbit_every=100000"]
+    small = ["--set", "n_train=100", "--set", "n_validation=100", "--set", "d_hidden=8", "--set", "T=60"]
+    args = [*CLI, "reproduce", "ribeiro2020-symbol-orbits", "--quiet", "--workers", "2", "--out", str(tmp_path)]
+    proc = subprocess.Popen([*args, *long_units, *small], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children = []
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(children) < 3:  # two workers and the resource tracker
+            children = _children(proc.pid)
+            time.sleep(0.1)
+        assert len(children) >= 3, "the pool's workers did not start"
+        time.sleep(5)  # the workers import JAX and begin their units (each ~hours at these settings)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "interrupted" in err, err
+        deadline = time.time() + 10
+        while time.time() < deadline and any(map(_running, children)):
+            time.sleep(0.1)
+        assert not [pid for pid in children if _running(pid)], "a worker outlived the run"
+    finally:
+        proc.kill()
+        for pid in filter(_running, children):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_bench_json_format():
     out = run_cli("bench", "--json", "--steps", "2", "--models", "lru", "--methods", "convolution")
     assert out.returncode == 0, out.stderr

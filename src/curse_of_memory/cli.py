@@ -4,7 +4,7 @@ Exit statuses: 0 done; 1 a computation failed (one line; its previous outputs ar
 traceback is saved under OUT/runs/<id>/); 2 bad input (unknown ids, settings of the wrong
 type or out of range, an unwritable folder), reported in one line naming the field and what
 is allowed, before anything is written; 3 with --strict, a checked claim failed; 130
-interrupted (finished units are kept).
+interrupted by Ctrl-C or SIGTERM (finished units are kept).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -344,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     library_log = logging.getLogger("curse_of_memory")
     if not library_log.handlers:
         library_log.addHandler(_WarningLines())
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return args.func(args)
     except ConfigError as error:
@@ -355,6 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `curse-of-memory list | head`
         sys.stdout = open(os.devnull, "w")
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM (`kill`, a cluster's scheduler) takes Ctrl-C's way out: the pool's workers are
+    stopped, the lock released, finished units kept."""
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -80,19 +80,21 @@ class Executor:
         folders: list[Path],
         progress: Callable[[int, float], None],
     ) -> Iterator[Result]:
-        """Yield (index into configs, rows, seconds) for every unit, as they finish.
+        """Yield (index into configs, rows, seconds) for every unit, as they finish; closing
+        the generator (or an exception) stops the units still running.
 
         folders[i] holds the saved trainings of unit i (`timed_unit`); progress(index,
         fraction) reports the advance of a unit running in this process, from 0 when it starts.
         """
         if not configs:
-            return iter(())
+            return
         jobs = list(zip(configs, folders, strict=True))
         if self.kind == "ray":
-            return _on_ray(experiment, jobs, self.workers, self.address)
-        if self.workers > 1:
-            return _in_pool(experiment, jobs, self.workers)
-        return _in_process(experiment, jobs, progress)
+            yield from _on_ray(experiment, jobs, self.workers, self.address)
+        elif self.workers > 1:
+            yield from _in_pool(experiment, jobs, self.workers)
+        else:
+            yield from _in_process(experiment, jobs, progress)
 
 
 def _in_process(experiment, jobs, progress) -> Iterator[Result]:
@@ -103,11 +105,24 @@ def _in_process(experiment, jobs, progress) -> Iterator[Result]:
 
 def _in_pool(experiment, jobs, workers) -> Iterator[Result]:
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
         futures = {pool.submit(timed_unit, experiment.run_unit, *job): i for i, job in enumerate(jobs)}
         for future in concurrent.futures.as_completed(futures):
             rows, seconds = future.result()
             yield futures[future], rows, seconds
+    finally:
+        _end_now(pool)
+
+
+def _end_now(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Stop the pool without waiting for the units still running: after an interrupt, a failed
+    unit or the last result, a unit can have hours left, and a worker left running would compute
+    on after this process has gone. Their trainings resume from their last saved state."""
+    # ProcessPoolExecutor.terminate_workers() does this from Python 3.14.
+    for process in list((pool._processes or {}).values()):  # a copy: the pool's thread edits it
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:

@@ -142,14 +142,15 @@ def run_units(
         report(done + fraction, labels[missing[j]])
 
     folders = [store.partial(keys[i]) for i in missing]
-    for j, unit_rows, seconds in executor.run(experiment, configs, folders, on_progress):
-        key = keys[missing[j]]
-        rows = [{**r, "unit": key} for r in unit_rows]
-        store.write(key, rows, seconds)
-        shutil.rmtree(folders[j], ignore_errors=True)
-        found[key] = (rows, seconds)
-        done += 1
-        report(done)
+    with contextlib.closing(executor.run(experiment, configs, folders, on_progress)) as finished:
+        for j, unit_rows, seconds in finished:
+            key = keys[missing[j]]
+            rows = [{**r, "unit": key} for r in unit_rows]
+            store.write(key, rows, seconds)
+            shutil.rmtree(folders[j], ignore_errors=True)
+            found[key] = (rows, seconds)
+            done += 1
+            report(done)
     return Units(
         rows=[row for key in keys for row in found[key][0]],
         seconds=sum(found[key][1] for key in keys),
