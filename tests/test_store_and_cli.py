@@ -460,7 +460,9 @@ def _running(pid):
         return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+@pytest.mark.skipif(
+    not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(), reason="reads the process tree from /proc"
+)
 def test_sigterm_stops_the_pool_workers_and_exits_as_interrupted(tmp_path):
     """`kill` of a `--workers 2` run (a scheduler's stop) ends its workers too, instead of
     leaving them computing as orphans; the run exits 130 like Ctrl-C."""
