@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -105,7 +106,9 @@ def _in_process(experiment, jobs, progress) -> Iterator[Result]:
 
 def _in_pool(experiment, jobs, workers) -> Iterator[Result]:
     context = multiprocessing.get_context("spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)
+    )
     try:
         futures = {pool.submit(timed_unit, experiment.run_unit, *job): i for i, job in enumerate(jobs)}
         for future in concurrent.futures.as_completed(futures):
@@ -123,6 +126,20 @@ def _end_now(pool: concurrent.futures.ProcessPoolExecutor) -> None:
     for process in list((pool._processes or {}).values()):  # a copy: the pool's thread edits it
         process.terminate()
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker as soon as the run that started it is gone. `_end_now`
+    cannot run when the run is killed with SIGKILL, and an orphan would train on, still saving
+    into the unit's folder, which the next run of the experiment resumes from at the same time.
+    Its last saved state is whole (saves are atomic renames) and is what that run resumes."""
+
+    def watch() -> None:
+        while os.getppid() == parent:  # an orphan is adopted by init or a subreaper
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
