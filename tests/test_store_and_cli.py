@@ -1,5 +1,6 @@
 """The store that loses nothing, the resumable runner, and the command line."""
 
+import contextlib
 import importlib
 import json
 import logging
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -465,23 +467,28 @@ needs_process_tree = pytest.mark.skipif(
 )
 
 
-def _start_pool_of_long_units(out: Path) -> tuple[subprocess.Popen, list[int]]:
+@contextlib.contextmanager
+def _pool_of_long_units(out: Path) -> Iterator[tuple[subprocess.Popen, list[int]]]:
     """A `--workers 2` run of units that would take hours, once its two workers and the
-    resource tracker are up and the workers have begun; return the run and those children."""
+    resource tracker are up and the workers have begun: yield the run and those children, and
+    kill whatever of them is left afterwards."""
     long_units = ["--set", "epochs=100000", "--set", 'models=["lstm","slstm"]', "--set", "orbit_every=100000"]
     small = ["--set", "n_train=100", "--set", "n_validation=100", "--set", "d_hidden=8", "--set", "T=60"]
     args = [*CLI, "reproduce", "ribeiro2020-symbol-orbits", "--quiet", "--workers", "2", "--out", str(out)]
     proc = subprocess.Popen([*args, *long_units, *small], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     children = []
-    deadline = time.time() + 120
-    while time.time() < deadline and len(children) < 3:
-        children = _children(proc.pid)
-        time.sleep(0.1)
-    if len(children) < 3:
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(children) < 3:
+            children = _children(proc.pid)
+            time.sleep(0.1)
+        assert len(children) >= 3, "the pool's workers did not start"
+        time.sleep(5)  # the workers import JAX and begin their units
+        yield proc, children
+    finally:
         proc.kill()
-        pytest.fail("the pool's workers did not start")
-    time.sleep(5)  # the workers import JAX and begin their units
-    return proc, children
+        for pid in filter(_running, children):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _assert_all_end(children: list[int], within: float) -> None:
@@ -495,30 +502,21 @@ def _assert_all_end(children: list[int], within: float) -> None:
 def test_sigterm_stops_the_pool_workers_and_exits_as_interrupted(tmp_path):
     """`kill` of a `--workers 2` run (a scheduler's stop) ends its workers too, instead of
     leaving them computing as orphans; the run exits 130 like Ctrl-C."""
-    proc, children = _start_pool_of_long_units(tmp_path)
-    try:
+    with _pool_of_long_units(tmp_path) as (proc, children):
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130 and "interrupted" in err, err
         _assert_all_end(children, within=10)
-    finally:
-        proc.kill()
-        for pid in filter(_running, children):
-            os.kill(pid, signal.SIGKILL)
 
 
 @needs_process_tree
 def test_sigkill_of_the_run_ends_its_pool_workers(tmp_path):
     """SIGKILL cannot be caught to stop the pool: the workers notice they are orphans and end,
     rather than train on and write into the unit's folder beside the next run."""
-    proc, children = _start_pool_of_long_units(tmp_path)
-    try:
+    with _pool_of_long_units(tmp_path) as (proc, children):
         proc.kill()
         proc.communicate(timeout=60)
         _assert_all_end(children, within=15)
-    finally:
-        for pid in filter(_running, children):
-            os.kill(pid, signal.SIGKILL)
 
 
 def test_bench_json_format():
